@@ -1,0 +1,17 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The command-line faces of the multi-call binary. */
+#pragma once
+
+struct tool {
+	const char *name;
+	int (*run)(int argc, char *argv[]);
+	const char *help;
+};
+
+/* kmod-compatible tools, reachable by argv[0] (symlink) or `modgate <tool>`. */
+int tool_lsmod(int argc, char *argv[]);
+int tool_not_built(int argc, char *argv[]);
+
+/* The registry, defined in main.c. NULL-name terminated. */
+extern const struct tool compat_tools[];
+extern const struct tool admin_tools[];
