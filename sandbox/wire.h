@@ -54,6 +54,13 @@ enum wire_tag {
 	WT_EXPORT = 25,      /* repeated: struct wire_symbol + name: exported symbols */
 	WT_NEED = 26,        /* repeated: struct wire_symbol + name: undefined symbols */
 	WT_VERSION = 27,     /* repeated: struct wire_symbol + name: __versions entries */
+	/* As kmod 30 lists them: WT_EXPORT = the __crc_* symbols of .symtab (CRC read from
+	 * the section they point into, bind = their STB_*) or, when there are none, the
+	 * __ksymtab_strings names (has_crc 0, STB_GLOBAL). WT_NEED = undefined .symtab
+	 * symbols in table order (STB_WEAK or STB_GLOBAL; CRC when __versions names them),
+	 * then the __versions entries no symbol referenced (module_layout). WT_VERSION =
+	 * __versions in order, a leading '.' dropped, bind 0. */
+	WT_ELF_ABSENT = 28,  /* u32: enum wire_elf_absent bits, always sent: what kmod reports as ENOENT */
 
 	/* --- WIRE_MSG_FACTS: signature (appended-signature trailer + PKCS#7) --- */
 	WT_SIG_STATE = 40,        /* u32: enum wire_sig_state */
@@ -75,6 +82,8 @@ enum wire_tag {
 	WT_SIG_DATA_TYPE = 56,    /* u8: 1 if the encapsulated content type is id-data */
 	WT_SIG_PROBLEM = 57,      /* string: why the signature is malformed (state MALFORMED) */
 	WT_SIG_HASH_NAME = 58,    /* string: digest name as modinfo prints it ("sha256") */
+	WT_SIG_LEGACY_KEY_ID = 59, /* bytes: key id of a legacy (id_type 0/1) trailer, modinfo's
+				    * sig_key; WT_SIG_ISSUER_CN then holds its signer name */
 
 	/* --- WIRE_MSG_TEST --- */
 	WT_TEST_RESULT = 90, /* string */
@@ -87,6 +96,17 @@ enum wire_compression {
 	WIRE_COMP_ZSTD = 3,
 };
 
+/* Bits of WT_ELF_ABSENT. */
+enum wire_elf_absent {
+	WIRE_ABSENT_MODINFO = 1u << 0,  /* no .modinfo (modinfo: "could not get modinfo") */
+	WIRE_ABSENT_EXPORTS = 1u << 1,  /* no __crc_* symbols, no __ksymtab_strings */
+	WIRE_ABSENT_VERSIONS = 1u << 2, /* no __versions (--dump-modversions fails) */
+	WIRE_ABSENT_SYMTAB = 1u << 3,   /* no .symtab or .strtab: kmod lists no needs */
+};
+
+/* Signature facts are sent whenever they can be extracted, also in states
+ * MALFORMED and OTHER, so modinfo can show what kmod 30 shows (it displays
+ * trailers the kernel refuses). Only state PKCS7 may be used for verification. */
 enum wire_sig_state {
 	WIRE_SIG_NONE = 0,      /* no "~Module signature appended~\n" marker */
 	WIRE_SIG_PKCS7 = 1,     /* a well-formed PKCS#7 blob was parsed */
