@@ -43,11 +43,13 @@ struct sig_facts {
 	struct bytes ecdsa_r, ecdsa_s;
 	bool signed_attrs, detached, data_type;
 	char *problem;               /* why MALFORMED */
+	struct bytes legacy_key_id;  /* legacy trailer's key id (modinfo's sig_key) */
 };
 
 struct module_facts {
 	uint8_t elf_class, elf_data;
 	uint16_t elf_machine;
+	uint32_t elf_absent; /* enum wire_elf_absent bits */
 	char *name; /* from .gnu.linkonce.this_module; NULL if absent */
 	char **modinfo; /* "key=value", section order */
 	size_t n_modinfo;

@@ -1,0 +1,316 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * Parent side of one sandboxed child: fork, read one reply against a
+ * deadline, reap. Privileged code: it reads only fixed-size headers and byte
+ * counts here and hands the body to inspect/reply.c's table-driven checks.
+ *
+ * Why each step is safe:
+ *  - the pipe is created O_CLOEXEC and the child closes everything but its
+ *    own descriptors first thing, so no child holds another child's pipe for
+ *    longer than its setup;
+ *  - the read end is non-blocking and every wait is a poll() with the time
+ *    left, so a child that stalls, floods, or keeps the pipe open after
+ *    exiting (it cannot: it has no other process to pass it to) costs at most
+ *    the deadline;
+ *  - the message is accumulated up to the length its header announced, which
+ *    is capped before anything is allocated, and grown as bytes arrive, so a
+ *    child cannot make us allocate what it does not send;
+ *  - a child is always reaped (SIGKILL at the deadline), so none outlives the
+ *    call, and the pid cannot be reused while we still signal it.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/macros.h"
+#include "inspect/reply.h"
+#include "inspect/spawn.h"
+#include "sandbox/wire.h"
+
+#define READ_GROW_MIN (64u << 10)
+
+enum read_outcome {
+	READ_COMPLETE,
+	READ_SHORT,   /* EOF before the end of the message */
+	READ_TIMEOUT,
+	READ_INVALID, /* a header or framing violation: message in err */
+	READ_ERROR,   /* our own read() or allocation failed */
+};
+
+struct reader {
+	struct child_proc *c;
+	uint8_t *buf;
+	size_t got, cap;
+	struct wire_header hdr;
+	size_t hdr_got;
+};
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static int ms_left(const struct child_proc *c)
+{
+	uint64_t now = now_ns();
+	if (now >= c->deadline_ns)
+		return 0;
+	/* round up so a poll never returns just before the deadline */
+	return (int)((c->deadline_ns - now + 999999) / 1000000);
+}
+
+void child_reply_release(struct child_reply *r)
+{
+	free(r->body);
+	*r = (struct child_reply){0};
+}
+
+int child_start(const struct sandbox_params *p, sandbox_fn fn, void *arg, unsigned int timeout_ms,
+		struct child_proc *c)
+{
+	int pfd[2];
+
+	*c = (struct child_proc){.pid = -1, .pidfd = -1, .reply_fd = -1, .timeout_ms = timeout_ms};
+	if (pipe2(pfd, O_CLOEXEC) < 0)
+		return -errno;
+	/* Only our end is non-blocking: the child's writes must block on a full
+	 * pipe, not fail. */
+	if (fcntl(pfd[0], F_SETFL, O_NONBLOCK) < 0) {
+		int e = -errno;
+		close(pfd[0]);
+		close(pfd[1]);
+		return e;
+	}
+	c->deadline_ns = now_ns() + (uint64_t)timeout_ms * 1000000ull;
+	pid_t pid = fork();
+	if (pid < 0) {
+		int e = -errno;
+		close(pfd[0]);
+		close(pfd[1]);
+		return e;
+	}
+	if (pid == 0)
+		sandbox_child_main(p, pfd[1], fn, arg);
+	close(pfd[1]);
+	c->pid = pid;
+	c->reply_fd = pfd[0];
+	c->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	return 0;
+}
+
+/* Read into dst until `want` bytes arrived, EOF, or the deadline. */
+static enum read_outcome read_upto(struct child_proc *c, uint8_t *dst, size_t want, size_t *got)
+{
+	while (*got < want) {
+		struct pollfd pfd = {.fd = c->reply_fd, .events = POLLIN};
+		int n = poll(&pfd, 1, ms_left(c));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return READ_ERROR;
+		if (n == 0)
+			return READ_TIMEOUT;
+		ssize_t k = read(c->reply_fd, dst + *got, want - *got);
+		if (k < 0 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		if (k < 0)
+			return READ_ERROR;
+		if (k == 0)
+			return READ_SHORT;
+		*got += (size_t)k;
+	}
+	return READ_COMPLETE;
+}
+
+static enum read_outcome read_body(struct reader *rd, struct strbuf *err)
+{
+	size_t want = rd->hdr.len;
+
+	while (rd->got < want) {
+		if (rd->got == rd->cap) {
+			/* Grow with what arrives, never to the announced length at once. */
+			size_t ncap = MIN(want, MAX(rd->cap * 2, (size_t)READ_GROW_MIN));
+			uint8_t *nb = realloc(rd->buf, ncap);
+			if (!nb) {
+				strbuf_appendf(err, "out of memory reading a %zu-byte reply", want);
+				return READ_ERROR;
+			}
+			rd->buf = nb;
+			rd->cap = ncap;
+		}
+		enum read_outcome o = read_upto(rd->c, rd->buf, rd->cap, &rd->got);
+		if (o != READ_COMPLETE)
+			return o;
+	}
+	return READ_COMPLETE;
+}
+
+static enum read_outcome read_message(struct reader *rd, struct strbuf *err)
+{
+	enum read_outcome o = read_upto(rd->c, (uint8_t *)&rd->hdr, sizeof(rd->hdr), &rd->hdr_got);
+	if (o != READ_COMPLETE)
+		return o;
+	if (rd->hdr.magic != WIRE_MAGIC) {
+		strbuf_appendf(err, "invalid reply: bad magic 0x%08x", rd->hdr.magic);
+		return READ_INVALID;
+	}
+	if (rd->hdr.len > WIRE_MAX_MESSAGE) {
+		strbuf_appendf(err, "invalid reply: message length %u exceeds the cap of %u bytes",
+			       rd->hdr.len, WIRE_MAX_MESSAGE);
+		return READ_INVALID;
+	}
+	o = read_body(rd, err);
+	if (o != READ_COMPLETE)
+		return o;
+	/* The message must be the last thing the child writes. */
+	uint8_t extra;
+	size_t n = 0;
+	o = read_upto(rd->c, &extra, 1, &n);
+	if (o == READ_SHORT)
+		return READ_COMPLETE;
+	if (o == READ_COMPLETE) {
+		strbuf_append_str(err, "invalid reply: bytes after the message");
+		return READ_INVALID;
+	}
+	return o;
+}
+
+/* Wait for the child's exit until the deadline; past it, SIGKILL. */
+static int reap(struct child_proc *c, int *status, bool *timed_out)
+{
+	*timed_out = false;
+	for (;;) {
+		pid_t w = waitpid(c->pid, status, WNOHANG);
+		if (w == c->pid)
+			return 0;
+		if (w < 0 && errno != EINTR)
+			return -errno;
+		int left = ms_left(c);
+		if (left == 0)
+			break;
+		if (c->pidfd >= 0) {
+			struct pollfd pfd = {.fd = c->pidfd, .events = POLLIN};
+			(void)poll(&pfd, 1, left);
+		} else {
+			struct timespec ts = {0, 1000000}; /* no pidfd: poll every ms */
+			nanosleep(&ts, NULL);
+		}
+	}
+	*timed_out = true;
+	kill(c->pid, SIGKILL);
+	while (waitpid(c->pid, status, 0) < 0)
+		if (errno != EINTR)
+			return -errno;
+	return 0;
+}
+
+static void child_close(struct child_proc *c)
+{
+	closep(&c->reply_fd);
+	closep(&c->pidfd);
+	c->reply_fd = c->pidfd = -1;
+	c->pid = -1;
+}
+
+static int explain_status(int status, struct strbuf *err)
+{
+	if (WIFSIGNALED(status)) {
+		int sig = WTERMSIG(status);
+		const char *abbrev = sigabbrev_np(sig);
+		strbuf_appendf(err, "child killed by signal %d (SIG%s)", sig, abbrev ? abbrev : "?");
+		return -ECHILD;
+	}
+	if (WIFEXITED(status) && WEXITSTATUS(status) != 0) {
+		int code = WEXITSTATUS(status);
+		const char *why = sandbox_exit_reason(code);
+		if (why)
+			strbuf_appendf(err, "child exited with status %d (%s)", code, why);
+		else
+			strbuf_appendf(err, "child exited with status %d", code);
+		return -ECHILD;
+	}
+	return 0;
+}
+
+/* Order matters: a kill at the deadline explains everything; a reply we
+ * found invalid is the cause of our SIGKILL; otherwise how the child ended
+ * comes before what it managed to write. */
+static int judge(struct reader *rd, enum read_outcome o, int status, bool timed_out,
+		 struct strbuf *err)
+{
+	if (o == READ_INVALID || o == READ_ERROR)
+		return -EPROTO;
+	if (o == READ_TIMEOUT || timed_out) {
+		strbuf_appendf(err, "child timed out after %u ms and was killed", rd->c->timeout_ms);
+		return -ETIMEDOUT;
+	}
+	int r = explain_status(status, err);
+	if (r < 0)
+		return r;
+	if (o == READ_SHORT) {
+		if (rd->hdr_got == 0)
+			strbuf_append_str(err, "child exited without a reply");
+		else if (rd->hdr_got < sizeof(rd->hdr))
+			strbuf_appendf(err, "incomplete reply: %zu of %zu header bytes", rd->hdr_got,
+				       sizeof(rd->hdr));
+		else
+			strbuf_appendf(err, "incomplete reply: %zu of %u message bytes", rd->got,
+				       rd->hdr.len);
+		return -EPROTO;
+	}
+	return 0;
+}
+
+int child_finish(struct child_proc *c, struct child_reply *out, struct strbuf *err)
+{
+	struct reader rd = {.c = c};
+	int status = 0, r;
+	bool timed_out;
+
+	*out = (struct child_reply){0};
+	strbuf_clear(err);
+	enum read_outcome o = read_message(&rd, err);
+	if (o == READ_ERROR && err->len == 0)
+		strbuf_appendf(err, "cannot read the child's reply: %s", strerror(errno));
+	if (o == READ_INVALID || o == READ_ERROR)
+		kill(c->pid, SIGKILL); /* nothing it says from here on counts */
+	r = reap(c, &status, &timed_out);
+	if (r < 0) {
+		strbuf_clear(err);
+		strbuf_appendf(err, "cannot reap the child: %s", strerror(-r));
+	} else {
+		r = judge(&rd, o, status, timed_out, err);
+	}
+	if (r == 0)
+		r = reply_check(rd.hdr.type, rd.buf, rd.got, err);
+	child_close(c);
+	if (r < 0) {
+		free(rd.buf);
+		return r;
+	}
+	*out = (struct child_reply){.type = rd.hdr.type, .body = rd.buf, .len = rd.got};
+	return 0;
+}
+
+int child_run_and_read(const struct sandbox_params *p, sandbox_fn fn, void *arg,
+		       unsigned int timeout_ms, struct child_reply *out, struct strbuf *err)
+{
+	struct child_proc c;
+	int r = child_start(p, fn, arg, timeout_ms, &c);
+
+	*out = (struct child_reply){0};
+	if (r < 0) {
+		strbuf_clear(err);
+		strbuf_appendf(err, "cannot start a sandboxed child: %s", strerror(-r));
+		return r;
+	}
+	return child_finish(&c, out, err);
+}

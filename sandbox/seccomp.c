@@ -1,0 +1,115 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * The seccomp allowlist, as data. Each row: a syscall, the roles that may use
+ * it, how its arguments are narrowed, and why the child needs it. The list
+ * was found by tracing the children over the real Debian module trees
+ * (strace -f, see sandbox/README.md); nothing is here "just in case".
+ *
+ * Not here, on purpose: open/openat (no file access at all), socket/connect,
+ * clone/fork/execve (single-threaded, no new programs), ptrace, kill,
+ * ioctl, fcntl, setuid & co (done before the filter), mprotect with
+ * PROT_EXEC, and every "harmless" probe: a library that wants one dies, and
+ * we learn about it in tests instead of granting it quietly.
+ */
+#include <errno.h>
+#include <seccomp.h>
+#include <sys/mman.h>
+
+#include "common/macros.h"
+#include "sandbox/filter.h"
+
+#define A SANDBOX_ROLE_DECOMPRESS
+#define B SANDBOX_ROLE_PARSE
+
+const struct sandbox_syscall sandbox_syscalls[] = {
+	{"read", A | B, SB_ARGS_READ_FD, "the input: the compressed file (A), the sealed module (B)"},
+	{"pread64", A, SB_ARGS_READ_FD, "peek at the compression magic without moving the offset"},
+	{"write", A | B, SB_ARGS_WRITE_FD, "the reply pipe; the memfd the decompressed bytes go to (A)"},
+	{"brk", A | B, SB_ARGS_ANY, "malloc's main heap"},
+	{"mmap", A | B, SB_ARGS_MMAP, "large allocations; B maps the sealed module read-only"},
+	{"munmap", A | B, SB_ARGS_ANY, "free of large allocations and of the module mapping"},
+	{"mremap", A | B, SB_ARGS_ANY, "realloc of large blocks (cannot add PROT_EXEC)"},
+	{"madvise", A | B, SB_ARGS_MADVISE, "malloc trimming freed memory (MADV_DONTNEED)"},
+	{"exit_group", A | B, SB_ARGS_ANY, "_exit() after the reply"},
+	{"sysinfo", B, SB_ARGS_ANY, "glibc's qsort() sizes its buffer by physical memory"},
+#if defined(__SANITIZE_ADDRESS__)
+	/* Sanitizer builds only (never a release build): the ASan runtime's own
+	 * bookkeeping inside the child. */
+	{"getpid", A | B, SB_ARGS_ANY, "ASan runtime: its allocator asks for the pid"},
+#endif
+};
+
+const size_t sandbox_n_syscalls = ARRAY_SIZE(sandbox_syscalls);
+
+#undef A
+#undef B
+
+static int add_fd_rules(scmp_filter_ctx ctx, int nr, const int *fds, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		int r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1,
+					 SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)fds[i]));
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+static int add_mmap_rules(scmp_filter_ctx ctx, int nr, const struct sandbox_fdset *fds)
+{
+	struct scmp_arg_cmp noexec = SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0);
+	int r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 2, noexec,
+				 SCMP_A3(SCMP_CMP_MASKED_EQ, MAP_ANONYMOUS, MAP_ANONYMOUS));
+	for (size_t i = 0; r >= 0 && i < fds->n_in; i++)
+		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 3, noexec,
+				     SCMP_A3(SCMP_CMP_MASKED_EQ, MAP_ANONYMOUS | MAP_SHARED, 0),
+				     SCMP_A4(SCMP_CMP_EQ, (scmp_datum_t)fds->in[i]));
+	return r;
+}
+
+static int add_row(scmp_filter_ctx ctx, const struct sandbox_syscall *row,
+		   const struct sandbox_fdset *fds)
+{
+	int nr = seccomp_syscall_resolve_name(row->name);
+	if (nr == __NR_SCMP_ERROR)
+		return 0; /* not a syscall on this architecture: nothing to allow */
+
+	switch (row->args) {
+	case SB_ARGS_ANY:
+		return seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 0);
+	case SB_ARGS_READ_FD:
+		return add_fd_rules(ctx, nr, fds->in, fds->n_in);
+	case SB_ARGS_WRITE_FD:
+		return add_fd_rules(ctx, nr, fds->out, fds->n_out);
+	case SB_ARGS_MMAP:
+		return add_mmap_rules(ctx, nr, fds);
+	case SB_ARGS_NOEXEC:
+		return seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1,
+					SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0));
+	case SB_ARGS_MADVISE:
+		return seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1,
+					SCMP_A2(SCMP_CMP_EQ, MADV_DONTNEED));
+	}
+	return -EINVAL;
+}
+
+int sandbox_seccomp_install(enum sandbox_role role, const struct sandbox_fdset *fds)
+{
+	/* Default: kill the whole process, not just the thread, so the parent
+	 * sees SIGSYS and no half-dead child is left writing a reply. */
+	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_KILL_PROCESS);
+	int r;
+
+	if (!ctx)
+		return -ENOMEM;
+	/* seccomp_init() adds only the native architecture; any other ABI (i386
+	 * via int 0x80, x32) gets this action before any rule is looked at. */
+	r = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS);
+	for (size_t i = 0; r >= 0 && i < sandbox_n_syscalls; i++)
+		if (sandbox_syscalls[i].roles & (unsigned int)role)
+			r = add_row(ctx, &sandbox_syscalls[i], fds);
+	if (r >= 0)
+		r = seccomp_load(ctx);
+	seccomp_release(ctx);
+	return r < 0 ? r : 0;
+}
