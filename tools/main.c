@@ -36,6 +36,12 @@ const struct tool admin_tools[] = {
 };
 
 static const char *current_tool = "modgate";
+static const char *global_root;
+
+const char *tools_root(void)
+{
+	return global_root;
+}
 
 int tool_not_built(int argc, char *argv[])
 {
@@ -67,7 +73,8 @@ static void print_help(const char *prog)
 	       "\t%s [options] command [command_options]\n\n"
 	       "Options:\n"
 	       "\t-V, --version     show version\n"
-	       "\t-h, --help        show this help\n\n"
+	       "\t-h, --help        show this help\n"
+	       "\t    --root DIR    admin commands read configuration under DIR\n\n"
 	       "Commands:\n",
 	       prog);
 	printf("  %-12s %s\n", "help", "show this help message");
@@ -92,6 +99,7 @@ static int modgate_main(int argc, char *argv[])
 	static const struct option opts[] = {
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
+		{"root", required_argument, NULL, 'r'},
 		{NULL, 0, NULL, 0},
 	};
 	int c;
@@ -105,6 +113,9 @@ static int modgate_main(int argc, char *argv[])
 		case 'V':
 			print_version();
 			return EXIT_SUCCESS;
+		case 'r':
+			global_root = optarg;
+			break;
 		default:
 			return EXIT_FAILURE;
 		}

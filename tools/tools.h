@@ -12,6 +12,10 @@ struct tool {
 int tool_lsmod(int argc, char *argv[]);
 int tool_not_built(int argc, char *argv[]);
 
+/* `modgate --root DIR`: admin subcommands read configuration, trust store and
+ * module trees under DIR. NULL when not given. */
+const char *tools_root(void);
+
 /* The registry, defined in main.c. NULL-name terminated. */
 extern const struct tool compat_tools[];
 extern const struct tool admin_tools[];
