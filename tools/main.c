@@ -20,7 +20,7 @@ const struct tool compat_tools[] = {
 	{"insmod", tool_not_built, "insert one module file, through the gate"},
 	{"rmmod", tool_not_built, "remove a module, through the gate"},
 	{"lsmod", tool_lsmod, "list loaded modules"},
-	{"modinfo", tool_not_built, "show module information (parsed in the sandbox)"},
+	{"modinfo", tool_modinfo, "show module information (parsed in the sandbox)"},
 	{"depmod", tool_not_built, "generate modules.dep and map files"},
 	{NULL, NULL, NULL},
 };
