@@ -158,7 +158,7 @@ static int elf_name_sections(struct elf_file *e, const struct elf_header *h, con
 	const char *names;
 
 	if (!elf_section_has_bytes(str) || str->size == 0) {
-		*why = "ELF section name table is empty";
+		*why = "ELF section name table is empty or has no data in the file";
 		return -EINVAL;
 	}
 	names = (const char *)e->buf + str->offset;
@@ -200,11 +200,11 @@ static int span_cmp(const void *a, const void *b)
 static void span_name(uint32_t idx, char *buf, size_t size)
 {
 	if (idx == SPAN_EHDR)
-		snprintf(buf, size, "the ELF header");
+		snprintf(buf, size, "ELF header");
 	else if (idx == SPAN_SHDRS)
-		snprintf(buf, size, "the section header table");
+		snprintf(buf, size, "ELF section header table");
 	else
-		snprintf(buf, size, "section %u", idx);
+		snprintf(buf, size, "ELF section %u", idx);
 }
 
 /* A byte that belongs to two things means one of them lies about what it is:
@@ -230,11 +230,11 @@ static int elf_check_overlaps(const struct elf_file *e, const struct elf_header 
 	qsort(v, n, sizeof(*v), span_cmp);
 	for (size_t i = 1; i < n; i++) {
 		if (v[i].start < v[i - 1].end) {
-			char a[32], b[32];
+			char a[40], b[40];
 
 			span_name(v[i - 1].idx, a, sizeof(a));
 			span_name(v[i].idx, b, sizeof(b));
-			*why = elf_whyf("ELF %s overlaps %s", a, b);
+			*why = elf_whyf("%s overlaps %s", a, b);
 			return -EINVAL;
 		}
 		/* keep the furthest end so a span nested in an earlier one is still caught */
