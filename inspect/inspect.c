@@ -23,6 +23,7 @@
 #include <sys/mman.h>
 #include <sys/sendfile.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "common/macros.h"
@@ -237,8 +238,9 @@ int inspect_file(int dirfd, const char *path, const struct inspect_limits *lim,
 		return fail(err, -errno, "cannot create a memfd: %s", strerror(errno));
 	/* A memfd is created 0777: anyone who can name it in /proc could open it
 	 * for writing (writes fail once sealed, but the open alone makes
-	 * finit_module fail with ETXTBSY). Owner read-only leaves that to root. */
-	if (fchmod(memfd, 0400) < 0)
+	 * finit_module fail with ETXTBSY). Owner read-only leaves that to root.
+	 * The syscall itself: fakeroot's fchmod() keeps owner write access. */
+	if (syscall(SYS_fchmod, memfd, 0400) < 0)
 		return fail(err, -errno, "cannot restrict the memfd: %s", strerror(errno));
 	if (kind == WIRE_COMP_NONE)
 		r = copy_capped(fd, &st, memfd, lim->max_module_bytes, err);

@@ -218,6 +218,13 @@ static int set_as_limit(uint64_t headroom)
 	unsigned long long pages;
 	uint64_t limit;
 
+	/* ASan reserves terabytes of shadow address space up front; an address
+	 * space limit would fail its every mapping. Sanitizer builds go without. */
+#if defined(__SANITIZE_ADDRESS__)
+	return 0;
+#endif
+	if (!headroom)
+		return 0;
 	if (read_full_file("/proc/self/statm", 4096, &statm, &len) < 0 ||
 	    sscanf(statm, "%llu", &pages) != 1)
 		return 0; /* no /proc: the other limits and the filter still hold */
@@ -229,14 +236,8 @@ static int set_as_limit(uint64_t headroom)
 
 static int set_rlimits(const struct sandbox_params *p)
 {
-	int r = 0;
+	int r = set_as_limit(p->as_headroom);
 
-	/* ASan reserves terabytes of shadow address space up front; an address
-	 * space limit would fail its every mapping. Sanitizer builds go without. */
-#if !defined(__SANITIZE_ADDRESS__)
-	if (p->as_headroom)
-		r = set_as_limit(p->as_headroom);
-#endif
 	if (r == 0 && p->cpu_seconds) {
 		/* SIGXCPU at the soft limit, SIGKILL one second later. */
 		struct rlimit rl = {.rlim_cur = p->cpu_seconds, .rlim_max = p->cpu_seconds + 1};

@@ -35,7 +35,8 @@ const struct sandbox_syscall sandbox_syscalls[] = {
 #if defined(__SANITIZE_ADDRESS__)
 	/* Sanitizer builds only (never a release build): the ASan runtime's own
 	 * bookkeeping inside the child. */
-	{"getpid", A | B, SB_ARGS_ANY, "ASan runtime: its allocator asks for the pid"},
+	{"madvise", A | B, SB_ARGS_ANY, "ASan allocator: MADV_NOHUGEPAGE on its shadow regions"},
+	{"sigaltstack", A | B, SB_ARGS_ANY, "ASan's _exit() interceptor tears down its signal stack"},
 #endif
 };
 
