@@ -106,7 +106,10 @@ enum wire_elf_absent {
 
 /* Signature facts are sent whenever they can be extracted, also in states
  * MALFORMED and OTHER, so modinfo can show what kmod 30 shows (it displays
- * trailers the kernel refuses). Only state PKCS7 may be used for verification. */
+ * trailers the kernel refuses). Only state PKCS7 may be used for verification.
+ * kmod 30 shows no signature keys for a subject-key-id signer (its d2i_PKCS7
+ * cannot parse one), nor when the trailer's algo >= 2, hash >= 9 or the
+ * lengths do not fit; it shows the first SignerInfo only. */
 enum wire_sig_state {
 	WIRE_SIG_NONE = 0,      /* no "~Module signature appended~\n" marker */
 	WIRE_SIG_PKCS7 = 1,     /* a well-formed PKCS#7 blob was parsed */
