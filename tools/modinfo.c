@@ -26,12 +26,14 @@
 #include "inspect/inspect.h"
 #include "loader/kernel.h"
 #include "moddb/lookup.h"
+#include "tools/modinfo-prefetch.h"
 #include "tools/modinfo.h"
 #include "tools/tools.h"
 
 struct modinfo_ctx {
 	struct modinfo_opts o;
 	struct moddb *db;
+	struct prefetch *pf; /* NULL: inspect inline */
 };
 
 /* A module as libkmod's modinfo_do() sees it. */
@@ -39,6 +41,15 @@ struct mi_module {
 	const char *name;
 	const char *path;            /* NULL: none known (built-in, or no modules.dep entry) */
 	enum moddb_builtin builtin;  /* known from the lookup, or UNKNOWN */
+	ssize_t pf_index;            /* its result from the prefetch workers, or -1 */
+};
+
+/* One command-line argument, classified once before any output. */
+struct mi_arg {
+	const char *arg;
+	char *abs;  /* module file arguments: the absolute path libkmod prints */
+	char *name; /* ... and the name it derives from it */
+	bool is_file;
 };
 
 static void help(void)
@@ -75,30 +86,16 @@ static char *absolute(const char *p)
 	return r;
 }
 
-static int info_from_file(const char *path, struct modinfo_list *l)
+static int info_from_file(struct modinfo_ctx *c, const struct mi_module *m,
+			  struct modinfo_list *l)
 {
 	_cleanup_strbuf_ struct strbuf err = STRBUF_INIT;
-	struct inspected in;
-	int r = inspect_file(AT_FDCWD, path, &inspect_default_limits, &in, &err);
-	if (r < 0) {
-		struct stat st;
-		/* a file that cannot be opened is fully described by the tool's
-		 * line; anything else gets its cause first */
-		if (err.len && r != -ENOENT && r != -EACCES && r != -EPERM)
-			log_error("%s: %s\n", path, strbuf_str(&err));
-		/* libkmod reads 6 magic bytes before anything else and calls a
-		 * shorter file EINVAL; the tool's own line carries that errno */
-		if (stat(path, &st) == 0 && S_ISREG(st.st_mode) && st.st_size < 6)
-			r = -EINVAL;
-		return r;
-	}
-	if (in.facts.elf_absent & WIRE_ABSENT_MODINFO)
-		r = -ENOENT;
-	else
-		r = modinfo_list_add_strings(l, in.facts.modinfo, in.facts.n_modinfo);
-	if (r == 0)
-		r = modinfo_list_add_signature(l, &in.facts.sig, in.size);
-	inspected_release(&in);
+	int r = m->pf_index >= 0 ? prefetch_take(c->pf, (size_t)m->pf_index, l, &err)
+				 : modinfo_inspect(m->path, l, &err);
+	/* a file that cannot be opened is fully described by the tool's own
+	 * line; anything else gets its cause first */
+	if (r < 0 && err.len && r != -ENOENT && r != -EACCES && r != -EPERM)
+		log_error("%s: %s\n", m->path, strbuf_str(&err));
 	return r;
 }
 
@@ -132,7 +129,7 @@ static int module_info(struct modinfo_ctx *c, const struct mi_module *m, struct 
 		return info_builtin(c, m->name, l);
 	if (!m->path)
 		return -ENOENT;
-	return info_from_file(m->path, l);
+	return info_from_file(c, m, l);
 }
 
 /* libkmod's modinfo_do(). */
@@ -156,16 +153,13 @@ static int modinfo_do(struct modinfo_ctx *c, const struct mi_module *m)
 	return 0;
 }
 
-static int do_path(struct modinfo_ctx *c, const char *arg)
+static int do_path(struct modinfo_ctx *c, const struct mi_arg *a, ssize_t pf_index)
 {
-	_cleanup_free_ char *abs = absolute(arg);
-	const char *base = strrchr(arg, '/');
-	_cleanup_free_ char *name = moddb_modname_normalize(base ? base + 1 : arg);
-	if (!abs || !name) {
-		log_error("Module file %s not found.\n", arg);
+	if (!a->abs || !a->name) {
+		log_error("Module file %s not found.\n", a->arg);
 		return -ENOMEM;
 	}
-	struct mi_module m = {.name = name, .path = abs, .builtin = MODDB_BUILTIN_NO};
+	struct mi_module m = {a->name, a->abs, MODDB_BUILTIN_NO, pf_index};
 	return modinfo_do(c, &m);
 }
 
@@ -178,7 +172,7 @@ static int do_match(struct modinfo_ctx *c, const struct moddb_match *match)
 		log_error("%s\n", moddb_why(c->db));
 		return r;
 	}
-	struct mi_module m = {.name = match->name, .path = path, .builtin = match->builtin};
+	struct mi_module m = {match->name, path, match->builtin, -1};
 	return modinfo_do(c, &m);
 }
 
@@ -317,6 +311,51 @@ static int parse_args(int argc, char *argv[], struct modinfo_ctx *c, bool *modna
 	return -1;
 }
 
+/* Classify every argument, then start inspecting the module files on all
+ * CPUs (not for -n, which needs no file read). */
+static int plan(struct modinfo_ctx *c, char **args, int n, bool modname, struct mi_arg *plan)
+{
+	_cleanup_free_ char **paths = calloc((size_t)n, sizeof(char *));
+	size_t np = 0;
+	if (!paths)
+		return -ENOMEM;
+	for (int i = 0; i < n; i++) {
+		struct mi_arg *a = &plan[i];
+		a->arg = args[i];
+		a->is_file = !modname && is_module_filename(args[i]);
+		if (!a->is_file)
+			continue;
+		const char *base = strrchr(args[i], '/');
+		a->abs = absolute(args[i]);
+		a->name = moddb_modname_normalize(base ? base + 1 : args[i]);
+		if (a->abs && a->name)
+			paths[np++] = a->abs;
+	}
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	if (!(c->o.field && streq(c->o.field, "filename")) && cpus > 1 && np > 1)
+		c->pf = prefetch_start(paths, np, (unsigned int)MIN(cpus, 16));
+	return 0;
+}
+
+static int run(struct modinfo_ctx *c, const struct mi_arg *plan, int n, bool modname)
+{
+	int err = 0;
+	ssize_t pf_index = 0;
+	for (int i = 0; i < n; i++) {
+		const struct mi_arg *a = &plan[i];
+		int r;
+		if (modname)
+			r = do_name(c, a->arg);
+		else if (a->is_file)
+			r = do_path(c, a, c->pf && a->abs && a->name ? pf_index++ : -1);
+		else
+			r = do_alias(c, a->arg);
+		if (r < 0)
+			err = r;
+	}
+	return err;
+}
+
 int tool_modinfo(int argc, char *argv[])
 {
 	struct modinfo_ctx c = {.o = {.field = NULL, .sep = '\n'}};
@@ -335,19 +374,19 @@ int tool_modinfo(int argc, char *argv[])
 			log_error("kmod_new() failed!\n");
 		return EXIT_FAILURE;
 	}
-	int err = 0;
-	for (int i = optind; i < argc; i++) {
-		if (modname)
-			r = do_name(&c, argv[i]);
-		else if (is_module_filename(argv[i]))
-			r = do_path(&c, argv[i]);
-		else
-			r = do_alias(&c, argv[i]);
-		if (r < 0)
-			err = r;
+	int n = argc - optind;
+	struct mi_arg *args = calloc((size_t)n, sizeof(*args));
+	r = args ? plan(&c, argv + optind, n, modname, args) : -ENOMEM;
+	if (r == 0)
+		r = run(&c, args, n, modname);
+	prefetch_stop(c.pf);
+	for (int i = 0; args && i < n; i++) {
+		free(args[i].abs);
+		free(args[i].name);
 	}
+	free(args);
 	moddb_close(c.db);
 	if (fflush(stdout) != 0)
 		return EXIT_FAILURE;
-	return err < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+	return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
 }
