@@ -26,7 +26,7 @@
 #include "sandbox/decode.h"
 
 #define EXEC_CHILD_ARG "--exec-child"
-#define EXEC_REPLY_FD 3
+#define EXEC_REPLY_FD  3
 
 extern char **environ;
 
@@ -129,10 +129,10 @@ static int measure(const char *name, enum variant v, int rounds, const char *sel
 		return -ENOMEM;
 	for (int i = 0; i < rounds; i++) {
 		uint64_t t0 = now_ns();
-		int r = v == V_FORK		  ? one_fork_only()
-			: v == V_SANDBOX	  ? one_sandbox(&plain)
+		int r = v == V_FORK		? one_fork_only()
+			: v == V_SANDBOX	? one_sandbox(&plain)
 			: v == V_SANDBOX_CRYPTO ? one_sandbox(&with_crypto)
-						  : one_exec(self);
+						: one_exec(self);
 		if (r < 0) {
 			free(t);
 			return r;
@@ -198,7 +198,8 @@ int main(int argc, char *argv[])
 		char *heap = grow_heap(heaps[i]);
 		if (!heap)
 			return EXIT_FAILURE;
-		snprintf(name, sizeof(name), "sandboxed child, fork, parent heap %zu MiB", heaps[i]);
+		snprintf(name, sizeof(name), "sandboxed child, fork, parent heap %zu MiB",
+			 heaps[i]);
 		r = measure(name, V_SANDBOX_CRYPTO, rounds / 3, self);
 		snprintf(name, sizeof(name), "sandboxed child, fork+exec, parent heap %zu MiB",
 			 heaps[i]);

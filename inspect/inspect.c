@@ -36,7 +36,7 @@
 #define ALL_SEALS (F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE)
 /* Decoder state, buffers and the reply, beyond what a child inherits. */
 #define DECOMPRESS_HEADROOM (256ull << 20)
-#define PARSE_HEADROOM (512ull << 20)
+#define PARSE_HEADROOM	    (512ull << 20)
 
 const struct inspect_limits inspect_default_limits = {
 	.max_module_bytes = 512ull << 20,

@@ -22,9 +22,9 @@ enum vkind {
 	V_U16,
 	V_U32,
 	V_U64,
-	V_STR,     /* no NUL, at most WIRE_MAX_STRING */
+	V_STR,	   /* no NUL, at most WIRE_MAX_STRING */
 	V_BYTES,   /* at most WIRE_MAX_STRING */
-	V_SYM,     /* struct wire_symbol + a non-empty name */
+	V_SYM,	   /* struct wire_symbol + a non-empty name */
 	V_TRAILER, /* 12 bytes: struct module_signature */
 };
 
@@ -38,8 +38,14 @@ struct rule {
 	uint64_t min, max; /* integers: inclusive range */
 };
 
-#define INT(t, k, f, lo, hi) {.type = (t), .kind = (k), .flags = (f), .min = (lo), .max = (hi)}
-#define ANY(t, k, f) {.type = (t), .kind = (k), .flags = (f)}
+#define INT(t, k, f, lo, hi)                                                                       \
+	{                                                                                          \
+		.type = (t), .kind = (k), .flags = (f), .min = (lo), .max = (hi)                   \
+	}
+#define ANY(t, k, f)                                                                               \
+	{                                                                                          \
+		.type = (t), .kind = (k), .flags = (f)                                             \
+	}
 #define F WIRE_MSG_FACTS
 
 static const struct rule rules[] = {
@@ -78,6 +84,10 @@ static const struct rule rules[] = {
 	[WT_SIG_PROBLEM] = ANY(F, V_STR, 0),
 	[WT_SIG_HASH_NAME] = ANY(F, V_STR, 0),
 	[WT_SIG_LEGACY_KEY_ID] = ANY(F, V_BYTES, 0),
+	[WT_CERT_DER] = ANY(WIRE_MSG_CERTS, V_BYTES, REP),
+	[WT_CERT_RELEASE] = ANY(WIRE_MSG_CERTS, V_STR, 0),
+	[WT_CERT_PAYLOAD] = INT(WIRE_MSG_CERTS, V_U32, 0, WIRE_COMP_NONE, WIRE_COMP_ZSTD),
+	[WT_CERT_SKIPPED] = INT(WIRE_MSG_CERTS, V_U32, 0, 0, UINT32_MAX),
 	[WT_TEST_RESULT] = ANY(WIRE_MSG_TEST, V_STR, REP),
 };
 
@@ -86,7 +96,7 @@ static const struct rule rules[] = {
 static bool type_known(uint32_t type)
 {
 	return type == WIRE_MSG_FACTS || type == WIRE_MSG_DECOMP || type == WIRE_MSG_ERROR ||
-	       type == WIRE_MSG_TEST;
+	       type == WIRE_MSG_CERTS || type == WIRE_MSG_TEST;
 }
 
 static uint64_t get_uint(const uint8_t *p, uint32_t len)

@@ -37,7 +37,7 @@
 
 enum read_outcome {
 	READ_COMPLETE,
-	READ_SHORT,   /* EOF before the end of the message */
+	READ_SHORT, /* EOF before the end of the message */
 	READ_TIMEOUT,
 	READ_INVALID, /* a header or framing violation: message in err */
 	READ_ERROR,   /* our own read() or allocation failed */
@@ -225,7 +225,8 @@ static int explain_status(int status, struct strbuf *err)
 	if (WIFSIGNALED(status)) {
 		int sig = WTERMSIG(status);
 		const char *abbrev = sigabbrev_np(sig);
-		strbuf_appendf(err, "child killed by signal %d (SIG%s)", sig, abbrev ? abbrev : "?");
+		strbuf_appendf(err, "child killed by signal %d (SIG%s)", sig,
+			       abbrev ? abbrev : "?");
 		return -ECHILD;
 	}
 	if (WIFEXITED(status) && WEXITSTATUS(status) != 0) {
@@ -249,7 +250,8 @@ static int judge(struct reader *rd, enum read_outcome o, int status, bool timed_
 	if (o == READ_INVALID || o == READ_ERROR)
 		return -EPROTO;
 	if (o == READ_TIMEOUT || timed_out) {
-		strbuf_appendf(err, "child timed out after %u ms and was killed", rd->c->timeout_ms);
+		strbuf_appendf(err, "child timed out after %u ms and was killed",
+			       rd->c->timeout_ms);
 		return -ETIMEDOUT;
 	}
 	int r = explain_status(status, err);
@@ -259,8 +261,8 @@ static int judge(struct reader *rd, enum read_outcome o, int status, bool timed_
 		if (rd->hdr_got == 0)
 			strbuf_append_str(err, "child exited without a reply");
 		else if (rd->hdr_got < sizeof(rd->hdr))
-			strbuf_appendf(err, "incomplete reply: %zu of %zu header bytes", rd->hdr_got,
-				       sizeof(rd->hdr));
+			strbuf_appendf(err, "incomplete reply: %zu of %zu header bytes",
+				       rd->hdr_got, sizeof(rd->hdr));
 		else
 			strbuf_appendf(err, "incomplete reply: %zu of %u message bytes", rd->got,
 				       rd->hdr.len);

@@ -21,8 +21,8 @@
 #include "sandbox/child.h"
 
 struct child_reply {
-	uint32_t type;  /* enum wire_type */
-	uint8_t *body;  /* the message's fields, len bytes, validated by reply_check() */
+	uint32_t type; /* enum wire_type */
+	uint8_t *body; /* the message's fields, len bytes, validated by reply_check() */
 	size_t len;
 };
 

@@ -20,7 +20,7 @@
 #include "common/fileio.h"
 #include "sandbox/child.h"
 
-#define NOBODY 65534
+#define NOBODY	     65534
 #define MAX_KEEP_FDS 16
 
 static const char *const exit_reasons[] = {
@@ -28,7 +28,8 @@ static const char *const exit_reasons[] = {
 	[SANDBOX_EXIT_SIGNALS] = "could not reset signal handlers",
 	[SANDBOX_EXIT_FDS] = "could not close inherited descriptors",
 	[SANDBOX_EXIT_PRIVS] = "could not drop privileges",
-	[SANDBOX_EXIT_PRCTL] = "could not set no_new_privs, non-dumpable or the parent-death signal",
+	[SANDBOX_EXIT_PRCTL] =
+		"could not set no_new_privs, non-dumpable or the parent-death signal",
 	[SANDBOX_EXIT_PREPARE] = "its preparation before the filter failed",
 	[SANDBOX_EXIT_RLIMIT] = "could not set resource limits",
 	[SANDBOX_EXIT_SECCOMP] = "could not install the seccomp filter",
@@ -280,8 +281,8 @@ static int set_process_flags(void)
 {
 	/* After the id change, which resets both the dumpable flag (to
 	 * fs.suid_dumpable) and the parent-death signal. */
-	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 || prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0 ||
-	    prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 ||
+	    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0 || prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		return -errno;
 	return 0;
 }

@@ -35,13 +35,13 @@ struct sandbox_params {
 	size_t n_in_fds;
 	const int *out_fds; /* descriptors it may write, besides the reply pipe */
 	size_t n_out_fds;
-	uint64_t fsize_limit;      /* RLIMIT_FSIZE: what it may write to a file (0: nothing) */
-	uint64_t as_headroom;      /* RLIMIT_AS = what is mapped at fork + this; 0: no limit */
+	uint64_t fsize_limit;	   /* RLIMIT_FSIZE: what it may write to a file (0: nothing) */
+	uint64_t as_headroom;	   /* RLIMIT_AS = what is mapped at fork + this; 0: no limit */
 	unsigned int cpu_seconds;  /* RLIMIT_CPU soft limit; 0: none */
-	uid_t uid;                 /* where the process may change ids: 0 → 65534 */
-	gid_t gid;                 /* 0 → 65534 */
+	uid_t uid;		   /* where the process may change ids: 0 → 65534 */
+	gid_t gid;		   /* 0 → 65534 */
 	int (*prepare)(void *arg); /* step 5; NULL: nothing; non-zero fails the child */
-	bool keep_stderr;          /* debugging only: leave fd 2 open */
+	bool keep_stderr;	   /* debugging only: leave fd 2 open */
 };
 
 /* Exit codes of a child that failed before or in its role function. The

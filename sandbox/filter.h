@@ -15,16 +15,16 @@
 /* What a child does decides which rows of the table it gets. */
 enum sandbox_role {
 	SANDBOX_ROLE_DECOMPRESS = 1u << 0, /* child A: compressed file -> memfd */
-	SANDBOX_ROLE_PARSE = 1u << 1,      /* child B: sealed module -> facts */
+	SANDBOX_ROLE_PARSE = 1u << 1,	   /* child B: sealed module -> facts */
 };
 
 /* How a row narrows a syscall's arguments. */
 enum sandbox_arg_rule {
-	SB_ARGS_ANY,      /* no argument check */
+	SB_ARGS_ANY,	  /* no argument check */
 	SB_ARGS_READ_FD,  /* arg0 is one of the child's input descriptors */
 	SB_ARGS_WRITE_FD, /* arg0 is one of the child's output descriptors */
-	SB_ARGS_MMAP,     /* no PROT_EXEC; anonymous, or of an input descriptor */
-	SB_ARGS_NOEXEC,   /* arg2 (prot) without PROT_EXEC */
+	SB_ARGS_MMAP,	  /* no PROT_EXEC; anonymous, or of an input descriptor */
+	SB_ARGS_NOEXEC,	  /* arg2 (prot) without PROT_EXEC */
 	SB_ARGS_MADVISE,  /* only advice that gives memory back */
 };
 

@@ -22,9 +22,11 @@
 #define B SANDBOX_ROLE_PARSE
 
 const struct sandbox_syscall sandbox_syscalls[] = {
-	{"read", A | B, SB_ARGS_READ_FD, "the input: the compressed file (A), the sealed module (B)"},
+	{"read", A | B, SB_ARGS_READ_FD,
+	 "the input: the compressed file (A), the sealed module (B)"},
 	{"pread64", A, SB_ARGS_READ_FD, "peek at the compression magic without moving the offset"},
-	{"write", A | B, SB_ARGS_WRITE_FD, "the reply pipe; the memfd the decompressed bytes go to (A)"},
+	{"write", A | B, SB_ARGS_WRITE_FD,
+	 "the reply pipe; the memfd the decompressed bytes go to (A)"},
 	{"brk", A | B, SB_ARGS_ANY, "malloc's main heap"},
 	{"mmap", A | B, SB_ARGS_MMAP, "large allocations; B maps the sealed module read-only"},
 	{"munmap", A | B, SB_ARGS_ANY, "free of large allocations and of the module mapping"},
@@ -36,7 +38,8 @@ const struct sandbox_syscall sandbox_syscalls[] = {
 	/* Sanitizer builds only (never a release build): the ASan runtime's own
 	 * bookkeeping inside the child. */
 	{"madvise", A | B, SB_ARGS_ANY, "ASan allocator: MADV_NOHUGEPAGE on its shadow regions"},
-	{"sigaltstack", A | B, SB_ARGS_ANY, "ASan's _exit() interceptor tears down its signal stack"},
+	{"sigaltstack", A | B, SB_ARGS_ANY,
+	 "ASan's _exit() interceptor tears down its signal stack"},
 #endif
 };
 

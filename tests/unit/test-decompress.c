@@ -73,7 +73,8 @@ static void make_data(void)
 	for (size_t i = 0; i < DATA_SIZE;) {
 		x ^= x << 13, x ^= x >> 17, x ^= x << 5;
 		if (x & 1) {
-			int n = snprintf((char *)data + i, DATA_SIZE - i, "symbol_%u=value\n", x % 997);
+			int n = snprintf((char *)data + i, DATA_SIZE - i, "symbol_%u=value\n",
+					 x % 997);
 			i += (size_t)n < DATA_SIZE - i ? (size_t)n : DATA_SIZE - i;
 		} else {
 			data[i++] = (uint8_t)(x >> 8);
@@ -140,11 +141,21 @@ static void expect_output(const struct result *res, const uint8_t *want, size_t 
 static void test_detect(void **state)
 {
 	(void)state;
-	assert_int_equal(compression_detect((const uint8_t *)"\x28\xb5\x2f\xfd", 4), WIRE_COMP_ZSTD);
-	assert_int_equal(compression_detect((const uint8_t *)"\xfd" "7zXZ\0", 6), WIRE_COMP_XZ);
-	assert_int_equal(compression_detect((const uint8_t *)"\xfd" "7zXZ", 5), WIRE_COMP_NONE);
+	assert_int_equal(compression_detect((const uint8_t *)"\x28\xb5\x2f\xfd", 4),
+			 WIRE_COMP_ZSTD);
+	assert_int_equal(compression_detect((const uint8_t *)"\xfd"
+							     "7zXZ\0",
+					    6),
+			 WIRE_COMP_XZ);
+	assert_int_equal(compression_detect((const uint8_t *)"\xfd"
+							     "7zXZ",
+					    5),
+			 WIRE_COMP_NONE);
 	assert_int_equal(compression_detect((const uint8_t *)"\x1f\x8b", 2), WIRE_COMP_GZIP);
-	assert_int_equal(compression_detect((const uint8_t *)"\x7f" "ELF", 4), WIRE_COMP_NONE);
+	assert_int_equal(compression_detect((const uint8_t *)"\x7f"
+							     "ELF",
+					    4),
+			 WIRE_COMP_NONE);
 	assert_int_equal(compression_detect((const uint8_t *)"", 0), WIRE_COMP_NONE);
 }
 
@@ -236,7 +247,8 @@ static void test_corrupt(void **state)
 	for (size_t i = 0; i < 3; i++) {
 		struct stat st;
 		assert_int_equal(stat(path(formats[i].name), &st), 0);
-		sh("cp %s %s && printf '\\377\\377\\377\\377' | dd of=%s bs=1 seek=%ld conv=notrunc "
+		sh("cp %s %s && printf '\\377\\377\\377\\377' | dd of=%s bs=1 seek=%ld "
+		   "conv=notrunc "
 		   "status=none",
 		   path(formats[i].name), path("bad"), path("bad"), (long)st.st_size / 3);
 		struct result res = run(path("bad"), 512u << 20);

@@ -257,9 +257,9 @@ static void test_child_cannot_write_after_seal(void **state)
 	struct child_reply rep;
 	struct strbuf err = STRBUF_INIT;
 	assert_int_equal(child_start(&p, child_write_after_seal, fds, 10000, &c), 0);
-	assert_int_equal(fcntl(memfd, F_ADD_SEALS,
-			       F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE),
-			 0);
+	assert_int_equal(
+		fcntl(memfd, F_ADD_SEALS, F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE),
+		0);
 	assert_int_equal(write(sync[1], "g", 1), 1);
 	int r = child_finish(&c, &rep, &err);
 	if (r < 0)

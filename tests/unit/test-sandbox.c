@@ -457,7 +457,7 @@ static int prepare_snapshot(void *arg)
 
 	if (read_full_file("/proc/self/status", 65536, &status, &len) < 0)
 		return -1;
-	static const char *const keys[] = {"Uid:", "Gid:", "Groups:", "CapInh:", "CapPrm:",
+	static const char *const keys[] = {"Uid:",    "Gid:",	 "Groups:", "CapInh:",	  "CapPrm:",
 					   "CapEff:", "CapBnd:", "CapAmb:", "NoNewPrivs:"};
 	for (size_t i = 0; i < ARRAY_SIZE(keys); i++)
 		snapshot_line(&sb, status, keys[i]);
