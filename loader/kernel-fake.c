@@ -5,18 +5,30 @@
  * Reads every kernel path under the fixture root named by MODGATE_FAKE_ROOT
  * and appends one line per state-changing call to <root>/calls.log, so
  * integration tests can assert what would have reached the kernel:
- *   finit_module <name> flags=<n> params=<params>
+ *   finit_module <name> flags=<n> fd=<kind> size=<bytes> params=<params>
  *   delete_module <name> flags=<n>
+ * <kind> says what the descriptor was: sealed-memfd (read-only, all four
+ * seals: what the load path must hand over), writable-memfd, memfd (unsealed),
+ * file, or other.
+ *
  * A file <root>/fake/errno/<name> holding a number makes the call fail with
- * that errno; otherwise a load adds the module to proc/modules and sys/module
- * and an unload removes it.
+ * that errno. Otherwise the fake behaves as the kernel does towards what the
+ * tools read: a load of a live module fails with EEXIST; a load adds the
+ * module to proc/modules and sys/module/<name>/{initstate,refcnt,holders/},
+ * and for each module named in <root>/fake/uses/<name> (one per line) adds
+ * <name> to that module's holders and raises its refcnt. An unload of a
+ * module that is not loaded fails with ENOENT, of one whose refcnt is not 0
+ * with EWOULDBLOCK (unless forced with O_TRUNC); otherwise it undoes all that.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -79,7 +91,7 @@ int kernel_release(char *buf, size_t size)
 	return 0;
 }
 
-static void record(const char *fmt, const char *name, unsigned int flags, const char *params)
+static void record(const char *line)
 {
 	char p[PATH_MAX];
 	if (fake_path("/calls.log", p, sizeof(p)) < 0)
@@ -87,7 +99,7 @@ static void record(const char *fmt, const char *name, unsigned int flags, const 
 	FILE *f = fopen(p, "ae");
 	if (!f)
 		return;
-	fprintf(f, fmt, name, flags, params);
+	fputs(line, f);
 	fclose(f);
 }
 
@@ -102,32 +114,147 @@ static int injected_errno(const char *name)
 	return atoi(v);
 }
 
-int kernel_finit_module(int fd, const char *name, const char *params, int flags)
+static const char *fd_kind(int fd, long long *size)
+{
+	struct stat st;
+	*size = -1;
+	if (fstat(fd, &st) < 0)
+		return "other";
+	*size = (long long)st.st_size;
+	int seals = fcntl(fd, F_GET_SEALS);
+	int acc = fcntl(fd, F_GETFL) & O_ACCMODE;
+	const int all = F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE;
+	if (seals >= 0 && (seals & all) == all)
+		return acc == O_RDONLY ? "sealed-memfd" : "writable-memfd";
+	if (seals >= 0)
+		return "memfd";
+	return S_ISREG(st.st_mode) ? "file" : "other";
+}
+
+/* Write `content` to a path under the fixture root, creating nothing else. */
+static int put(const char *rel, const char *content)
 {
 	char p[PATH_MAX];
-	(void)fd;
-	record("finit_module %s flags=%u params=%s\n", name, (unsigned int)flags,
-	       params ? params : "");
+	int r = fake_path(rel, p, sizeof(p));
+	if (r < 0)
+		return r;
+	_cleanup_close_ int fd = open(p, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return -errno;
+	return write_all(fd, content, strlen(content));
+}
+
+static int mkdir_fake(const char *rel)
+{
+	char p[PATH_MAX];
+	int r = fake_path(rel, p, sizeof(p));
+	if (r < 0)
+		return r;
+	return mkdir(p, 0755) < 0 && errno != EEXIST ? -errno : 0;
+}
+
+/* refcnt of sys/module/<name> changed by delta (missing file: from 0). */
+static int bump_refcnt(const char *name, int delta)
+{
+	char rel[PATH_MAX], num[32];
+	_cleanup_free_ char *v = NULL;
+	snprintf(rel, sizeof(rel), "/sys/module/%s/refcnt", name);
+	int cur = kernel_read_file(rel, 64, &v, NULL) < 0 ? 0 : atoi(v);
+	snprintf(num, sizeof(num), "%d\n", cur + delta < 0 ? 0 : cur + delta);
+	return put(rel, num);
+}
+
+/* The modules the test says this one uses: each gets it as a holder. */
+static int add_uses(const char *name)
+{
+	char rel[PATH_MAX];
+	_cleanup_free_ char *list = NULL;
+	snprintf(rel, sizeof(rel), "/fake/uses/%s", name);
+	if (kernel_read_file(rel, 1 << 20, &list, NULL) < 0)
+		return 0;
+	char *save = NULL;
+	for (char *dep = strtok_r(list, " \t\n", &save); dep; dep = strtok_r(NULL, " \t\n", &save)) {
+		snprintf(rel, sizeof(rel), "/sys/module/%s/holders", dep);
+		int r = mkdir_fake(rel);
+		if (r == 0) {
+			snprintf(rel, sizeof(rel), "/sys/module/%s/holders/%s", dep, name);
+			r = put(rel, "");
+		}
+		if (r == 0)
+			r = bump_refcnt(dep, 1);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+int kernel_finit_module(int fd, const char *name, const char *params, int flags)
+{
+	char line[PATH_MAX * 2], rel[PATH_MAX];
+	long long size;
+	const char *kind = fd_kind(fd, &size);
+	snprintf(line, sizeof(line), "finit_module %s flags=%u fd=%s size=%lld params=%s\n", name,
+		 (unsigned int)flags, kind, size, params ? params : "");
+	record(line);
 	int e = injected_errno(name);
 	if (e)
 		return -e;
-	if (fake_path("/proc/modules", p, sizeof(p)) < 0)
+	snprintf(rel, sizeof(rel), "/sys/module/%s/initstate", name);
+	if (kernel_path_exists(rel) == 1)
+		return -EEXIST;
+	if (fake_path("/proc/modules", rel, sizeof(rel)) < 0)
 		return -ENAMETOOLONG;
-	FILE *f = fopen(p, "ae");
+	FILE *f = fopen(rel, "ae");
 	if (!f)
 		return -errno;
 	fprintf(f, "%s 16384 0 - Live 0x0000000000000000\n", name);
 	fclose(f);
-	return 0;
+	snprintf(rel, sizeof(rel), "/sys/module/%s", name);
+	int r = mkdir_fake(rel);
+	snprintf(rel, sizeof(rel), "/sys/module/%s/holders", name);
+	if (r == 0)
+		r = mkdir_fake(rel);
+	snprintf(rel, sizeof(rel), "/sys/module/%s/refcnt", name);
+	if (r == 0)
+		r = put(rel, "0\n");
+	snprintf(rel, sizeof(rel), "/sys/module/%s/initstate", name);
+	if (r == 0)
+		r = put(rel, "live\n");
+	return r < 0 ? r : add_uses(name);
 }
 
-int kernel_delete_module(const char *name, unsigned int flags)
+static int rm_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
 {
-	record("delete_module %s flags=%u%s\n", name, flags, "");
-	int e = injected_errno(name);
-	if (e)
-		return -e;
-	/* Drop the module's line from proc/modules. */
+	(void)st;
+	(void)type;
+	(void)ftw;
+	return remove(path) < 0 ? -1 : 0;
+}
+
+/* Drop <name> from every module's holders, lowering their refcnt. */
+static int drop_uses(const char *name)
+{
+	char rel[PATH_MAX], p[PATH_MAX];
+	if (fake_path("/sys/module", p, sizeof(p)) < 0)
+		return -ENAMETOOLONG;
+	DIR *d = opendir(p);
+	if (!d)
+		return 0;
+	int r = 0;
+	for (struct dirent *de; r == 0 && (de = readdir(d));) {
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(rel, sizeof(rel), "/sys/module/%s/holders/%s", de->d_name, name);
+		if (kernel_path_exists(rel) != 1 || fake_path(rel, p, sizeof(p)) < 0)
+			continue;
+		r = unlink(p) < 0 ? -errno : bump_refcnt(de->d_name, -1);
+	}
+	closedir(d);
+	return r;
+}
+
+static int drop_proc_line(const char *name)
+{
 	char p[PATH_MAX];
 	_cleanup_free_ char *buf = NULL;
 	_cleanup_strbuf_ struct strbuf out = STRBUF_INIT;
@@ -153,4 +280,25 @@ int kernel_delete_module(const char *name, unsigned int flags)
 	if (fd < 0)
 		return -errno;
 	return write_all(fd, strbuf_str(&out), out.len);
+}
+
+int kernel_delete_module(const char *name, unsigned int flags)
+{
+	char line[PATH_MAX], rel[PATH_MAX], p[PATH_MAX];
+	_cleanup_free_ char *v = NULL;
+	snprintf(line, sizeof(line), "delete_module %s flags=%u\n", name, flags);
+	record(line);
+	int e = injected_errno(name);
+	if (e)
+		return -e;
+	snprintf(rel, sizeof(rel), "/sys/module/%s/refcnt", name);
+	if (!(flags & O_TRUNC) && kernel_read_file(rel, 64, &v, NULL) == 0 && atoi(v) > 0)
+		return -EWOULDBLOCK;
+	int r = drop_proc_line(name);
+	if (r < 0)
+		return r;
+	snprintf(rel, sizeof(rel), "/sys/module/%s", name);
+	if (fake_path(rel, p, sizeof(p)) == 0)
+		nftw(p, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	return drop_uses(name);
 }

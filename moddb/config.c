@@ -519,3 +519,32 @@ void modprobe_config_free(struct modprobe_config *cfg)
 	strv_free_n(cfg->diags, cfg->n_diags);
 	*cfg = (struct modprobe_config){0};
 }
+
+int modprobe_config_add_options(struct modprobe_config *cfg, const char *modname,
+				const char *text, struct cfg_origin at)
+{
+	return add_text(&cfg->options, &cfg->n_options, modname, text, at, true);
+}
+
+int modprobe_config_add_blacklist(struct modprobe_config *cfg, const char *modname,
+				  struct cfg_origin at)
+{
+	return add_blacklist(cfg, modname, at);
+}
+
+int modprobe_config_add_diag(struct modprobe_config *cfg, const char *fmt, ...)
+{
+	char *msg;
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vasprintf(&msg, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return -ENOMEM;
+	if (grow(&cfg->diags, cfg->n_diags, sizeof(char *)) < 0) {
+		free(msg);
+		return -ENOMEM;
+	}
+	cfg->diags[cfg->n_diags++] = msg;
+	return 0;
+}

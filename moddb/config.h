@@ -19,6 +19,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "common/macros.h"
+
 /* kmod 30's modprobe.d search path, plus /usr/lib/modprobe.d as kmod 32+
  * reads it (on merged-/usr systems it is the same directory as /lib's, and
  * masking by name keeps its files from being read twice). NULL-terminated. */
@@ -84,6 +86,15 @@ int modprobe_config_parse(struct modprobe_config *cfg, const char *file, const c
 			  size_t len, bool deps_only);
 
 void modprobe_config_free(struct modprobe_config *cfg);
+
+/* Entries that do not come from a file (the kernel command line, see
+ * moddb/cmdline.h), appended after everything read so far. options text:
+ * tabs become spaces, as for files. 0 or -ENOMEM. */
+int modprobe_config_add_options(struct modprobe_config *cfg, const char *modname,
+				const char *text, struct cfg_origin at);
+int modprobe_config_add_blacklist(struct modprobe_config *cfg, const char *modname,
+				  struct cfg_origin at);
+int modprobe_config_add_diag(struct modprobe_config *cfg, const char *fmt, ...) _printf_(2, 3);
 
 /* kmod's name normalisation for config: '-' becomes '_' except inside
  * [...]; -EINVAL for an unbalanced bracket. In place. */

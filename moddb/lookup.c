@@ -159,7 +159,9 @@ char *moddb_modname_normalize(const char *name)
 void moddb_match_release(struct moddb_match *m)
 {
 	free(m->name);
+	free(m->alias);
 	m->name = NULL;
+	m->alias = NULL;
 }
 
 void moddb_matches_release(struct moddb_matches *ms)
@@ -171,19 +173,20 @@ void moddb_matches_release(struct moddb_matches *ms)
 	ms->n = 0;
 }
 
-/* Takes ownership of name. */
+/* Takes ownership of name. alias (may be NULL) is copied. */
 static int add_match(struct moddb_matches *ms, char *name, enum moddb_builtin builtin,
-		     const struct cfg_text *command)
+		     const struct cfg_text *command, const char *alias)
 {
-	if (!name)
-		return -ENOMEM;
-	struct moddb_match *nv = reallocarray(ms->v, ms->n + 1, sizeof(*nv));
+	char *a = alias ? strdup(alias) : NULL;
+	struct moddb_match *nv = name && (a || !alias)
+		? reallocarray(ms->v, ms->n + 1, sizeof(*nv)) : NULL;
 	if (!nv) {
 		free(name);
+		free(a);
 		return -ENOMEM;
 	}
 	ms->v = nv;
-	ms->v[ms->n++] = (struct moddb_match){name, builtin, command};
+	ms->v[ms->n++] = (struct moddb_match){name, builtin, command, a};
 	return 0;
 }
 
@@ -193,7 +196,8 @@ static int step_config_aliases(const struct modprobe_config *cfg, const char *na
 	for (size_t i = 0; cfg && i < cfg->n_aliases; i++) {
 		if (fnmatch(cfg->aliases[i].pattern, name, 0) != 0)
 			continue;
-		int r = add_match(out, strdup(cfg->aliases[i].modname), MODDB_BUILTIN_UNKNOWN, NULL);
+		int r = add_match(out, strdup(cfg->aliases[i].modname), MODDB_BUILTIN_UNKNOWN, NULL,
+				  cfg->aliases[i].pattern);
 		if (r < 0)
 			return r;
 	}
@@ -210,7 +214,7 @@ static int step_commands(const struct modprobe_config *cfg, const char *name,
 		c = modprobe_config_command(cfg, name, false);
 	if (!c)
 		return 0;
-	return add_match(out, moddb_modname_normalize(c->modname), MODDB_BUILTIN_UNKNOWN, c);
+	return add_match(out, moddb_modname_normalize(c->modname), MODDB_BUILTIN_UNKNOWN, c, NULL);
 }
 
 /* An exact-name step: modules.dep.bin or modules.builtin.bin. */
@@ -227,7 +231,7 @@ static int step_exact(struct moddb *db, int which, const char *name, struct modd
 	if (r < 0)
 		return r;
 	return add_match(out, moddb_modname_normalize(name),
-			 which == IDX_BUILTIN ? MODDB_BUILTIN_YES : MODDB_BUILTIN_UNKNOWN, NULL);
+			 which == IDX_BUILTIN ? MODDB_BUILTIN_YES : MODDB_BUILTIN_UNKNOWN, NULL, NULL);
 }
 
 static int step_wild(struct moddb *db, int which, const char *name, struct moddb_matches *out)
@@ -237,7 +241,7 @@ static int step_wild(struct moddb *db, int which, const char *name, struct moddb
 	for (size_t i = 0; r == 0 && i < vals.n; i++)
 		r = add_match(out, strdup(vals.v[i].value),
 			      which == IDX_BUILTIN_ALIAS ? MODDB_BUILTIN_YES : MODDB_BUILTIN_UNKNOWN,
-			      NULL);
+			      NULL, name);
 	index_values_release(&vals);
 	return r == -ENOENT ? 0 : r;
 }
@@ -284,6 +288,7 @@ int moddb_lookup_name(struct moddb *db, const char *name, struct moddb_match *ou
 	if (r == 0) {
 		*out = ms.v[0];
 		ms.v[0].name = NULL;
+		ms.v[0].alias = NULL;
 	}
 	moddb_matches_release(&ms);
 	return r;

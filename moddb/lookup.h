@@ -35,6 +35,11 @@ struct moddb_match {
 	char *name;                 /* module name */
 	enum moddb_builtin builtin; /* what the lookup step established */
 	const struct cfg_text *command; /* step 4: the install/remove line */
+	/* The alias the module was found through (steps 1, 3, 5 and 7: the
+	 * config pattern, or the normalised name looked up), NULL for a name.
+	 * libkmod keeps such a module apart from the same module found by name
+	 * (blacklist and options look at it). */
+	char *alias;
 };
 
 struct moddb_matches {

@@ -16,9 +16,9 @@
 #include "tools/tools.h"
 
 const struct tool compat_tools[] = {
-	{"modprobe", tool_not_built, "add or remove modules, through the gate"},
-	{"insmod", tool_not_built, "insert one module file, through the gate"},
-	{"rmmod", tool_not_built, "remove a module, through the gate"},
+	{"modprobe", tool_modprobe, "add or remove modules, through the gate"},
+	{"insmod", tool_insmod, "insert one module file, through the gate"},
+	{"rmmod", tool_rmmod, "remove a module, through the gate"},
 	{"lsmod", tool_lsmod, "list loaded modules"},
 	{"modinfo", tool_modinfo, "show module information (parsed in the sandbox)"},
 	{"depmod", tool_not_built, "generate modules.dep and map files"},
