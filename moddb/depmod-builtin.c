@@ -22,27 +22,37 @@
 
 int dm_alias_normalize(const char *alias, struct strbuf *out)
 {
+	size_t len = strnlen(alias, KMOD_PATH_MAX - 1);
 	strbuf_clear(out);
-	size_t i = 0;
-	for (; i < KMOD_PATH_MAX - 1 && alias[i]; i++) {
+	if (strbuf_reserve(out, len) < 0)
+		return -ENOMEM;
+	char *dst = out->buf;
+	for (size_t i = 0; i < len; i++) {
 		char c = alias[i];
 		if (c == ']')
 			return -EINVAL;
 		if (c == '[') {
 			/* a bracket expression is copied as is, '-' included */
-			size_t j = i;
-			while (alias[j] && alias[j] != ']')
-				j++;
-			if (alias[j] != ']')
+			const char *end = strchr(alias + i, ']');
+			if (!end)
 				return -EINVAL;
-			if (strbuf_append(out, alias + i, j - i + 1) < 0)
-				return -ENOMEM;
-			i = j;
+			size_t n = (size_t)(end - (alias + i)) + 1;
+			if (i + n > len) {
+				/* past kmod's 4095 bytes: its buffer would not hold it either */
+				if (strbuf_reserve(out, i + n) < 0)
+					return -ENOMEM;
+				dst = out->buf;
+			}
+			memcpy(dst + i, alias + i, n);
+			i += n - 1;
+			if (i + 1 > len)
+				len = i + 1;
 			continue;
 		}
-		if (strbuf_append_char(out, c == '-' ? '_' : c) < 0)
-			return -ENOMEM;
+		dst[i] = c == '-' ? '_' : c;
 	}
+	out->len = len;
+	dst[len] = '\0';
 	return 0;
 }
 

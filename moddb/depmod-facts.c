@@ -1,38 +1,100 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * Facts for every module of a run. First version: one inspect_file() per
- * module, in module order.
+ * Facts for every module of a run: from the cache when the file is the one
+ * already parsed, from the pool of sandboxed workers otherwise. Parsing runs
+ * in parallel and finishes in any order; everything that reaches the output
+ * (records, error messages) is put back in module order, so the result is
+ * the same whatever the timing.
  */
 #include <errno.h>
-#include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "common/log.h"
-#include "inspect/inspect.h"
+#include "inspect/pool.h"
+#include "moddb/cache.h"
 #include "moddb/depmod.h"
+
+struct facts_ctx {
+	struct dm_module **todo;
+	char **errors;
+	int fatal;
+};
+
+static void on_done(void *ctx, size_t job, int err, const struct child_reply *rep, const char *why)
+{
+	struct facts_ctx *c = ctx;
+	struct dm_module *m = c->todo[job];
+	if (err == 0) {
+		int r = dm_record_from_reply(rep, &m->facts_owned);
+		if (r == -ENOMEM)
+			c->fatal = r;
+		else if (r < 0) {
+			m->facts_failed = true;
+			c->errors[job] = strdup("the module's facts are too large");
+		}
+		return;
+	}
+	m->facts_failed = true;
+	c->errors[job] = strdup(why ? why : strerror(-err));
+	if (!c->errors[job])
+		c->fatal = -ENOMEM;
+}
+
+static int parse_missing(struct dm_module **todo, size_t n, unsigned int workers)
+{
+	struct facts_ctx c = {todo, calloc(n ? n : 1, sizeof(char *)), 0};
+	_cleanup_free_ const char **paths = malloc((n ? n : 1) * sizeof(char *));
+	if (!c.errors || !paths) {
+		free(c.errors);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < n; i++)
+		paths[i] = todo[i]->path;
+	int r = n ? inspect_pool_run(paths, n, workers, NULL, on_done, &c) : 0;
+	if (r < 0)
+		log_error("cannot start sandboxed workers: %s\n", strerror(-r));
+	if (r == 0)
+		r = c.fatal;
+	/* kmod reports a module it cannot read and keeps it, with no facts */
+	for (size_t i = 0; r == 0 && i < n; i++)
+		if (c.errors[i])
+			log_error("failed to load symbols from %s: %s\n", todo[i]->path,
+				  c.errors[i]);
+	for (size_t i = 0; i < n; i++)
+		free(c.errors[i]);
+	free(c.errors);
+	return r;
+}
 
 int dm_load_facts(const struct dm_config *cfg, struct dm_modules *mods,
 		  const struct depmod_request *rq)
 {
-	(void)cfg;
-	(void)rq;
-	_cleanup_strbuf_ struct strbuf err = STRBUF_INIT;
+	if (rq->cache_dir)
+		mods->cache = dm_cache_open(rq->cache_dir, cfg->dirname, cfg->kversion);
+	struct dm_cache *cache = mods->cache;
+
+	_cleanup_free_ struct dm_module **todo = malloc((mods->n ? mods->n : 1) * sizeof(*todo));
+	if (!todo)
+		return -ENOMEM;
+	size_t n = 0;
 	for (size_t i = 0; i < mods->n; i++) {
 		struct dm_module *m = mods->v[i];
-		struct inspected ins;
-		int r = inspect_file(AT_FDCWD, m->path, NULL, &ins, &err);
-		if (r == 0) {
-			r = dm_record_from_facts(&ins.facts, &m->facts_owned);
-			inspected_release(&ins);
-			if (r == -ENOMEM)
-				return r;
-		} else {
-			log_error("failed to load symbols from %s: %s\n", m->path,
-				  strbuf_str(&err));
-		}
+		m->facts = cache ? dm_cache_lookup(cache, m) : NULL;
+		m->facts_from_cache = m->facts != NULL;
+		if (!m->facts)
+			todo[n++] = m;
+	}
+	int r = parse_missing(todo, n, rq->workers);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < n; i++) {
+		struct dm_module *m = todo[i];
 		if (!m->facts_owned && dm_record_empty(&m->facts_owned) < 0)
 			return -ENOMEM;
 		m->facts = m->facts_owned;
 	}
+	if (cache)
+		dm_cache_save(cache, mods);
 	return 0;
 }

@@ -48,11 +48,32 @@ void dm_warn_refused(const struct dm_modules *mods)
 
 /* ---- the files ---- */
 
+/* Append NULL-terminated strings: the map files are a million small pieces,
+ * too many for printf. */
+static int put(struct strbuf *out, const char *const *parts)
+{
+	size_t len[8], total = 0, n = 0;
+	for (; parts[n]; n++)
+		total += len[n] = strlen(parts[n]);
+	int r = strbuf_reserve(out, total);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < n; i++) {
+		memcpy(out->buf + out->len, parts[i], len[i]);
+		out->len += len[i];
+	}
+	out->buf[out->len] = '\0';
+	return 0;
+}
+#define PUT(out, ...) put(out, (const char *const[]){__VA_ARGS__, NULL})
+
 struct gen {
 	const struct dm_config *cfg;
 	struct dm_modules *mods;
 	struct dm_graph *g;
 	char **dep_lines; /* per module: "path: dep dep", shared by .dep and .dep.bin */
+	const struct dm_symbol **syms; /* owned symbols in kmod's order */
+	size_t n_syms;
 };
 
 static const char *mod_path(const struct dm_module *m)
@@ -68,15 +89,20 @@ static int make_dep_lines(struct gen *x)
 	_cleanup_strbuf_ struct strbuf sb = STRBUF_INIT;
 	for (size_t i = 0; i < x->mods->n; i++) {
 		const struct dm_module *m = x->mods->v[i];
-		_cleanup_free_ struct dm_module **deps = NULL;
+		struct dm_module *const *deps;
 		size_t n;
 		int r = dm_graph_closure(x->g, m, &deps, &n);
 		if (r < 0)
 			return r;
 		strbuf_clear(&sb);
-		r = strbuf_appendf(&sb, "%s:", mod_path(m));
-		for (size_t k = 0; r == 0 && k < n; k++)
-			r = strbuf_appendf(&sb, " %s", mod_path(deps[k]));
+		r = strbuf_append_str(&sb, mod_path(m));
+		if (r == 0)
+			r = strbuf_append_char(&sb, ':');
+		for (size_t k = 0; r == 0 && k < n; k++) {
+			r = strbuf_append_char(&sb, ' ');
+			if (r == 0)
+				r = strbuf_append_str(&sb, mod_path(deps[k]));
+		}
 		if (r < 0)
 			return r;
 		x->dep_lines[i] = strdup(strbuf_str(&sb));
@@ -142,9 +168,9 @@ static int gen_list(struct gen *x, struct strbuf *out, enum dm_list l, const cha
 			if (!dm_value_ok(val))
 				continue;
 			if (l == DM_ALIAS)
-				r = strbuf_appendf(out, "alias %s %s\n", val, m->name);
+				r = PUT(out, "alias ", val, " ", m->name, "\n");
 			else
-				r = strbuf_appendf(out, "%s %s %s\n", list_key[l], m->name, val);
+				r = PUT(out, list_key[l], " ", m->name, " ", val, "\n");
 		}
 	}
 	return r;
@@ -198,30 +224,23 @@ static int gen_alias_bin(struct gen *x, struct strbuf *out)
 
 static int gen_symbols(struct gen *x, struct strbuf *out)
 {
-	_cleanup_free_ const struct dm_symbol **syms = NULL;
-	size_t n;
-	int r = dm_graph_owned_symbols(x->g, &syms, &n);
-	if (r == 0)
-		r = strbuf_append_str(out, "# Aliases for symbols, used by symbol_request().\n");
-	for (size_t i = 0; r == 0 && i < n; i++)
-		r = strbuf_appendf(out, "alias symbol:%s %s\n", syms[i]->name,
-				   syms[i]->owner->name);
+	int r = strbuf_append_str(out, "# Aliases for symbols, used by symbol_request().\n");
+	for (size_t i = 0; r == 0 && i < x->n_syms; i++)
+		r = PUT(out, "alias symbol:", x->syms[i]->name, " ", x->syms[i]->owner->name, "\n");
 	return r;
 }
 
 static int gen_symbols_bin(struct gen *x, struct strbuf *out)
 {
-	_cleanup_free_ const struct dm_symbol **syms = NULL;
 	_cleanup_index_trie_ struct index_trie *t = index_trie_new();
 	_cleanup_strbuf_ struct strbuf key = STRBUF_INIT;
-	size_t n;
-	int r = t ? dm_graph_owned_symbols(x->g, &syms, &n) : -ENOMEM;
-	for (size_t i = 0; r == 0 && i < n; i++) {
+	int r = t ? 0 : -ENOMEM;
+	for (size_t i = 0; r == 0 && i < x->n_syms; i++) {
 		strbuf_clear(&key);
-		r = strbuf_appendf(&key, "symbol:%s", syms[i]->name);
+		r = PUT(&key, "symbol:", x->syms[i]->name);
 		if (r == 0)
-			r = insert_checked(x, t, strbuf_str(&key), syms[i]->owner->name,
-					   syms[i]->owner->idx, "syms");
+			r = insert_checked(x, t, strbuf_str(&key), x->syms[i]->owner->name,
+					   x->syms[i]->owner->idx, "syms");
 	}
 	return r < 0 ? r : index_trie_write(t, out);
 }
@@ -391,11 +410,13 @@ static int publish(const struct dm_config *cfg, struct strbuf *data)
 int dm_write_outputs(const struct dm_config *cfg, struct dm_modules *mods, struct dm_graph *g,
 		     FILE *show)
 {
-	struct gen x = {cfg, mods, g, NULL};
+	struct gen x = {cfg, mods, g, NULL, NULL, 0};
 	struct strbuf data[N_DEPFILES];
 	for (size_t i = 0; i < N_DEPFILES; i++)
 		data[i] = (struct strbuf)STRBUF_INIT;
 	int r = make_dep_lines(&x);
+	if (r == 0)
+		r = dm_graph_owned_symbols(g, &x.syms, &x.n_syms);
 	for (size_t i = 0; r == 0 && i < N_DEPFILES; i++) {
 		if (show && depfiles[i].binary)
 			continue;
@@ -415,5 +436,6 @@ int dm_write_outputs(const struct dm_config *cfg, struct dm_modules *mods, struc
 	for (size_t i = 0; x.dep_lines && i < mods->n; i++)
 		free(x.dep_lines[i]);
 	free(x.dep_lines);
+	free(x.syms);
 	return r;
 }

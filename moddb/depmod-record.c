@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "common/macros.h"
+#include "inspect/reply.h"
 #include "moddb/depmod-record.h"
 
 #define ALIGN8(x) (((x) + 7u) & ~(size_t)7u)
@@ -33,13 +34,16 @@ const struct dm_rsym *dm_record_needs(const struct dm_record *r)
 /* The modinfo keys depmod writes out, in enum dm_list order. */
 static const char *const list_keys[DM_N_LISTS] = {"alias", "softdep", "weakdep"};
 
-static int list_of(const char *kv, const char **value)
+/* Which list a "key=value" field belongs to (-1: none), and its value. */
+static int list_of(const struct wire_item *it, const char **value, size_t *vlen)
 {
-	const char *eq = strchr(kv, '=');
-	size_t keylen = eq ? (size_t)(eq - kv) : strlen(kv);
+	const char *kv = (const char *)it->data;
+	const char *eq = memchr(kv, '=', it->len);
+	size_t keylen = eq ? (size_t)(eq - kv) : it->len;
 	for (int l = 0; l < DM_N_LISTS; l++) {
 		if (strlen(list_keys[l]) == keylen && memcmp(kv, list_keys[l], keylen) == 0) {
-			*value = eq ? eq + 1 : "";
+			*value = eq ? eq + 1 : kv + it->len;
+			*vlen = eq ? it->len - keylen - 1 : 0;
 			return l;
 		}
 	}
@@ -48,79 +52,94 @@ static int list_of(const char *kv, const char **value)
 
 struct builder {
 	char *blob;
-	size_t size, str_at, str_end;
+	size_t str_end;
 };
 
-static uint32_t put_str(struct builder *b, const char *s)
+static uint32_t put_str(struct builder *b, const void *s, size_t len)
 {
-	size_t len = strlen(s) + 1;
 	uint32_t off = (uint32_t)b->str_end;
 	memcpy(b->blob + b->str_end, s, len);
-	b->str_end += len;
+	b->blob[b->str_end + len] = '\0';
+	b->str_end += len + 1;
 	return off;
 }
 
-static bool size_add3(size_t *acc, size_t a)
+struct counts {
+	uint32_t n_str[DM_N_LISTS];
+	size_t nstr, n_export, n_need, strings;
+};
+
+static void count(const struct child_reply *rep, struct counts *c)
 {
-	return size_add_overflow(*acc, a, acc);
+	struct wire_reader rd;
+	struct wire_item it;
+	*c = (struct counts){.strings = 1};
+	wire_reader_init(&rd, rep);
+	while (wire_next(&rd, &it)) {
+		const char *v;
+		size_t vlen;
+		if (it.tag == WT_MODINFO) {
+			int l = list_of(&it, &v, &vlen);
+			if (l >= 0) {
+				c->n_str[l]++;
+				c->nstr++;
+				c->strings += vlen + 1;
+			}
+		} else if (it.tag == WT_EXPORT || it.tag == WT_NEED) {
+			*(it.tag == WT_EXPORT ? &c->n_export : &c->n_need) += 1;
+			c->strings += it.len - sizeof(struct wire_symbol) + 1;
+		}
+	}
 }
 
-int dm_record_from_facts(const struct module_facts *f, struct dm_record **out)
+static struct dm_rsym put_sym(struct builder *b, const struct wire_item *it)
 {
-	uint32_t n_str[DM_N_LISTS] = {0};
-	size_t strings = 1, nstr = 0;
-	bool ovf = false;
+	struct wire_symbol ws;
+	memcpy(&ws, it->data, sizeof(ws));
+	uint32_t name = put_str(b, it->data + sizeof(ws), it->len - sizeof(ws));
+	return (struct dm_rsym){ws.has_crc ? ws.crc : 0, name, ws.bind == STB_WEAK};
+}
 
-	for (size_t i = 0; i < f->n_modinfo; i++) {
-		const char *value;
-		int l = list_of(f->modinfo[i], &value);
-		if (l < 0)
-			continue;
-		n_str[l]++;
-		nstr++;
-		ovf |= size_add3(&strings, strlen(value) + 1);
-	}
-	for (size_t i = 0; i < f->n_exports; i++)
-		ovf |= size_add3(&strings, strlen(f->exports[i].name) + 1);
-	for (size_t i = 0; i < f->n_needs; i++)
-		ovf |= size_add3(&strings, strlen(f->needs[i].name) + 1);
-
-	size_t size = syms_offset((uint32_t)nstr), syms;
-	ovf |= nstr > UINT32_MAX / 8 || f->n_exports > UINT32_MAX / 2 ||
-	       f->n_needs > UINT32_MAX / 2;
-	ovf |= size_add_overflow(f->n_exports, f->n_needs, &syms) ||
-	       size_mul_overflow(syms, sizeof(struct dm_rsym), &syms) ||
-	       size_add_overflow(size, syms, &size);
-	size_t str_at = size;
-	ovf |= size_add_overflow(size, strings, &size);
-	if (ovf || size > UINT32_MAX)
+int dm_record_from_reply(const struct child_reply *rep, struct dm_record **out)
+{
+	struct counts c;
+	count(rep, &c);
+	/* Every length here came from a checked reply of at most 64 MiB, so the
+	 * sums cannot wrap; the record's own 32-bit offsets bound it. */
+	size_t size = syms_offset((uint32_t)c.nstr);
+	size_t str_at = size + (c.n_export + c.n_need) * sizeof(struct dm_rsym);
+	size = str_at + c.strings;
+	if (size > UINT32_MAX)
 		return -E2BIG;
 
-	struct builder b = {calloc(1, size), size, str_at, str_at};
+	struct builder b = {calloc(1, size), str_at};
 	if (!b.blob)
 		return -ENOMEM;
 	struct dm_record *r = (struct dm_record *)b.blob;
 	r->size = (uint32_t)size;
-	memcpy(r->n_str, n_str, sizeof(n_str));
-	r->n_export = (uint32_t)f->n_exports;
-	r->n_need = (uint32_t)f->n_needs;
+	memcpy(r->n_str, c.n_str, sizeof(c.n_str));
+	r->n_export = (uint32_t)c.n_export;
+	r->n_need = (uint32_t)c.n_need;
 
 	uint32_t *offs = (uint32_t *)(r + 1);
-	uint32_t pos[DM_N_LISTS] = {0, n_str[0], n_str[0] + n_str[1]};
-	for (size_t i = 0; i < f->n_modinfo; i++) {
-		const char *value;
-		int l = list_of(f->modinfo[i], &value);
-		if (l >= 0)
-			offs[pos[l]++] = put_str(&b, value);
+	uint32_t pos[DM_N_LISTS] = {0, c.n_str[0], c.n_str[0] + c.n_str[1]};
+	struct dm_rsym *ex = (struct dm_rsym *)(b.blob + syms_offset((uint32_t)c.nstr));
+	struct dm_rsym *nd = ex + c.n_export;
+	size_t ne = 0, nn = 0;
+	struct wire_reader rd;
+	struct wire_item it;
+	wire_reader_init(&rd, rep);
+	while (wire_next(&rd, &it)) {
+		const char *v;
+		size_t vlen;
+		int l;
+		if (it.tag == WT_MODINFO && (l = list_of(&it, &v, &vlen)) >= 0)
+			offs[pos[l]++] = put_str(&b, v, vlen);
+		else if (it.tag == WT_EXPORT)
+			ex[ne++] = put_sym(&b, &it);
+		else if (it.tag == WT_NEED)
+			nd[nn++] = put_sym(&b, &it);
 	}
-	struct dm_rsym *ex = (struct dm_rsym *)(b.blob + syms_offset((uint32_t)nstr));
-	for (size_t i = 0; i < f->n_exports; i++)
-		ex[i] = (struct dm_rsym){f->exports[i].crc, put_str(&b, f->exports[i].name), 0};
-	struct dm_rsym *nd = ex + f->n_exports;
-	for (size_t i = 0; i < f->n_needs; i++)
-		nd[i] = (struct dm_rsym){f->needs[i].has_crc ? f->needs[i].crc : 0,
-					 put_str(&b, f->needs[i].name),
-					 f->needs[i].bind == STB_WEAK};
 	b.blob[size - 1] = '\0';
 	*out = r;
 	return 0;

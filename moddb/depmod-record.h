@@ -21,7 +21,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "inspect/facts.h"
+#include "inspect/spawn.h"
 
 enum dm_list {
 	DM_ALIAS,
@@ -43,12 +43,15 @@ struct dm_rsym {
 	uint32_t weak; /* needs: 1 when the reference is weak (STB_WEAK) */
 };
 
-/* Build a record from a child's validated facts. The decoder already lists
- * exports and needs as kmod 30 does (see WT_EXPORT / WT_NEED in wire.h);
- * here modinfo "key=value" strings are split at the first '=' (no '=': the
- * whole string is the key, the value empty) and the alias, softdep and
- * weakdep values kept in section order. 0, -ENOMEM or -E2BIG; malloc'ed. */
-int dm_record_from_facts(const struct module_facts *f, struct dm_record **out);
+/* Build a record from a child's reply that passed reply_check() as a
+ * WIRE_MSG_FACTS. The decoder lists exports and needs as kmod 30 does (see
+ * WT_EXPORT / WT_NEED in wire.h); modinfo "key=value" strings are split at
+ * the first '=' (no '=': the whole string is the key, the value empty) and
+ * the alias, softdep and weakdep values kept in section order. Built from
+ * the reply directly: depmod reads hundreds of thousands of strings, and a
+ * malloc'ed copy of each (struct module_facts) costs more than the parse.
+ * 0, -ENOMEM or -E2BIG; malloc'ed. */
+int dm_record_from_reply(const struct child_reply *rep, struct dm_record **out);
 
 /* An empty record (the module's file could not be parsed: kmod keeps the
  * module, with no aliases and no dependencies). */

@@ -16,6 +16,7 @@
 
 #include "common/fileio.h"
 #include "common/log.h"
+#include "moddb/cache.h"
 #include "moddb/depmod.h"
 
 /* Debian's kmod 30 is built without zlib and so neither indexes nor loads
@@ -126,6 +127,8 @@ void dm_modules_release(struct dm_modules *mods)
 		module_free(mods->v[i]);
 	free(mods->v);
 	dm_map_release(&mods->byname);
+	dm_cache_free(mods->cache);
+	mods->cache = NULL;
 	mods->v = NULL;
 	mods->n = mods->cap = 0;
 }
@@ -141,14 +144,16 @@ static char *absolute(const char *p)
 	return r;
 }
 
-/* Point m at the file `path` (what kmod_module_new_from_path + add do). */
-static int module_set_file(const struct dm_config *cfg, struct dm_module *m, const char *path)
+/* Point m at the file `path` (what kmod_module_new_from_path + add do).
+ * dfd >= 0: path's directory, where `name` is the file (saves a lookup). */
+static int module_set_file(const struct dm_config *cfg, struct dm_module *m, const char *path,
+			   int dfd, const char *name)
 {
 	struct stat st;
 	char *abs = absolute(path);
 	if (!abs)
 		return -ENOMEM;
-	if (stat(abs, &st) < 0) {
+	if ((dfd >= 0 ? fstatat(dfd, name, &st, 0) : stat(abs, &st)) < 0) {
 		int e = -errno;
 		free(abs);
 		return e;
@@ -187,7 +192,7 @@ static int modules_push(struct dm_modules *mods, struct dm_module *m)
 }
 
 static int module_new(const struct dm_config *cfg, struct dm_modules *mods, char *name,
-		      const char *path, struct dm_module **out)
+		      const char *path, int dfd, const char *fname)
 {
 	struct dm_module *m = calloc(1, sizeof(*m));
 	if (!m) {
@@ -198,7 +203,7 @@ static int module_new(const struct dm_config *cfg, struct dm_modules *mods, char
 	m->namelen = strlen(name);
 	m->sort_idx = 1; /* kmod: count of its (still empty) array, plus one */
 	m->dep_sort_idx = INT32_MAX;
-	int r = module_set_file(cfg, m, path);
+	int r = module_set_file(cfg, m, path, dfd, fname);
 	if (r == 0)
 		r = modules_push(mods, m);
 	if (r < 0) {
@@ -209,8 +214,6 @@ static int module_new(const struct dm_config *cfg, struct dm_modules *mods, char
 	if (!s)
 		return -ENOMEM;
 	s->value = m;
-	if (out)
-		*out = m;
 	return 0;
 }
 
@@ -273,7 +276,7 @@ static bool old_wins(const struct dm_config *cfg, const struct dm_module *old, c
 
 /* One regular file found by the walk; path ends with its name. */
 static int scan_file(const struct dm_config *cfg, struct dm_modules *mods, const char *path,
-		     size_t baselen, size_t namelen)
+		     size_t baselen, size_t namelen, int dfd)
 {
 	if (!dm_path_has_module_ext(path + baselen, namelen))
 		return 0;
@@ -291,7 +294,7 @@ static int scan_file(const struct dm_config *cfg, struct dm_modules *mods, const
 	}
 	free(name);
 	/* kmod drops the old module before it looks at the new file */
-	int r = module_set_file(cfg, old, path);
+	int r = module_set_file(cfg, old, path, dfd, path + baselen);
 	if (r < 0) {
 		log_error("could not create module %s: %s\n", path, strerror(-r));
 		/* dropped: no longer found by name, swept out after the walk */
@@ -300,7 +303,7 @@ static int scan_file(const struct dm_config *cfg, struct dm_modules *mods, const
 	}
 	return r;
 add:
-	r = module_new(cfg, mods, name, path, NULL);
+	r = module_new(cfg, mods, name, path, dfd, path + baselen);
 	if (r < 0 && r != -ENOMEM)
 		log_error("could not create module %s: %s\n", path, strerror(-r));
 	return r;
@@ -338,7 +341,7 @@ static int scan_entry(const struct dm_config *cfg, struct dm_modules *mods, int 
 		is_dir = S_ISDIR(st.st_mode);
 	}
 	if (!is_dir)
-		return scan_file(cfg, mods, path->buf, baselen, strlen(name));
+		return scan_file(cfg, mods, path->buf, baselen, strlen(name), dfd);
 
 	int fd = openat(dfd, name, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
@@ -456,7 +459,7 @@ int dm_scan_paths(const struct dm_config *cfg, char *const *paths, size_t n,
 			free(name);
 			return -EEXIST;
 		}
-		int r = module_new(cfg, mods, name, p, NULL);
+		int r = module_new(cfg, mods, name, p, -1, NULL);
 		if (r < 0) {
 			fatal("could not create module %s: %s\n", p, strerror(-r));
 			return r;

@@ -40,6 +40,8 @@ struct dm_search {
 	size_t len;
 };
 
+struct dm_cache;
+
 struct dm_pathent {
 	char *path;
 	size_t len;
@@ -88,6 +90,7 @@ struct dm_module {
 	const struct dm_record *facts; /* never NULL once facts are loaded */
 	struct dm_record *facts_owned;
 	bool facts_from_cache;
+	bool facts_failed; /* the file could not be parsed: empty record, not cached */
 	/* graph state (graph.c), kmod's algorithm */
 	int sort_idx;
 	int dep_sort_idx;
@@ -101,7 +104,8 @@ struct dm_module {
 struct dm_modules {
 	struct dm_module **v;
 	size_t n, cap;
-	struct dm_map byname; /* during the walk */
+	struct dm_map byname;	/* during the walk */
+	struct dm_cache *cache; /* holds the cached records some modules point to */
 };
 
 /* Walk the module directory and the external directories the way kmod 30

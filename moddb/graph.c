@@ -29,6 +29,11 @@ void dm_graph_release(struct dm_graph *g)
 	for (size_t i = 0; i < g->n_owned; i++)
 		free(g->owned_names[i]);
 	free(g->owned_names);
+	free(g->stamp);
+	free(g->stack);
+	free(g->closure);
+	g->stamp = NULL;
+	g->stack = g->closure = NULL;
 	dm_map_release(&g->syms);
 	g->chunks = NULL;
 	g->owned_names = NULL;
@@ -436,7 +441,7 @@ static int cmp_dep_sort(const void *a, const void *b)
 	return (ma->dep_sort_idx > mb->dep_sort_idx) - (ma->dep_sort_idx < mb->dep_sort_idx);
 }
 
-int dm_graph_closure(struct dm_graph *g, const struct dm_module *m, struct dm_module ***out,
+int dm_graph_closure(struct dm_graph *g, const struct dm_module *m, struct dm_module *const **out,
 		     size_t *n)
 {
 	*out = NULL;
@@ -444,29 +449,32 @@ int dm_graph_closure(struct dm_graph *g, const struct dm_module *m, struct dm_mo
 	if (m->n_deps == 0)
 		return 0;
 	size_t nm = g->mods->n, cnt = 0, sp = 0;
-	_cleanup_free_ uint8_t *seen = calloc(nm, 1);
-	_cleanup_free_ struct dm_module **stack = malloc(nm * sizeof(*stack));
-	struct dm_module **res = malloc(nm * sizeof(*res));
-	if (!seen || !stack || !res) {
-		free(res);
-		return -ENOMEM;
+	/* One workspace for all modules: a visit stamp per module instead of
+	 * clearing a visited set for each. */
+	if (!g->stamp) {
+		g->stamp = calloc(nm, sizeof(uint32_t));
+		g->stack = malloc(nm * sizeof(*g->stack));
+		g->closure = malloc(nm * sizeof(*g->closure));
+		if (!g->stamp || !g->stack || !g->closure)
+			return -ENOMEM;
 	}
+	uint32_t gen = ++g->stamp_gen;
 	for (uint32_t i = 0; i < m->n_deps; i++)
-		if (!seen[m->deps[i]->idx]) {
-			seen[m->deps[i]->idx] = 1;
-			stack[sp++] = m->deps[i];
+		if (g->stamp[m->deps[i]->idx] != gen) {
+			g->stamp[m->deps[i]->idx] = gen;
+			g->stack[sp++] = m->deps[i];
 		}
 	while (sp > 0) {
-		struct dm_module *d = stack[--sp];
-		res[cnt++] = d;
+		struct dm_module *d = g->stack[--sp];
+		g->closure[cnt++] = d;
 		for (uint32_t i = 0; i < d->n_deps; i++)
-			if (!seen[d->deps[i]->idx]) {
-				seen[d->deps[i]->idx] = 1;
-				stack[sp++] = d->deps[i];
+			if (g->stamp[d->deps[i]->idx] != gen) {
+				g->stamp[d->deps[i]->idx] = gen;
+				g->stack[sp++] = d->deps[i];
 			}
 	}
-	qsort(res, cnt, sizeof(*res), cmp_dep_sort);
-	*out = res;
+	qsort(g->closure, cnt, sizeof(*g->closure), cmp_dep_sort);
+	*out = g->closure;
 	*n = cnt;
 	return 0;
 }

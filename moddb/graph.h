@@ -26,6 +26,8 @@ struct dm_graph {
 	size_t n_chunks, chunk_used;
 	char **owned_names; /* names read from -E / -F files */
 	size_t n_owned;
+	uint32_t *stamp, stamp_gen; /* dm_graph_closure()'s workspace */
+	struct dm_module **stack, **closure;
 };
 
 void dm_graph_init(struct dm_graph *g, const struct dm_config *cfg, struct dm_modules *mods);
@@ -46,8 +48,8 @@ int dm_graph_link(struct dm_graph *g);
 int dm_graph_sort(struct dm_graph *g);
 
 /* All modules m depends on, directly or not, in modules.dep order (reverse
- * load order). *out is malloc'ed (NULL when there are none). */
-int dm_graph_closure(struct dm_graph *g, const struct dm_module *m, struct dm_module ***out,
+ * load order). *out is the graph's own buffer, valid until the next call. */
+int dm_graph_closure(struct dm_graph *g, const struct dm_module *m, struct dm_module *const **out,
 		     size_t *n);
 
 /* The symbols that have an owner, in the order kmod's symbol hash table

@@ -34,63 +34,56 @@ struct trie_node {
 	struct trie_node **child;
 };
 
-struct index_trie {
-	struct trie_node *root;
+/* Everything of a trie lives in an arena: tens of thousands of small nodes,
+ * freed at once. */
+struct arena_block {
+	struct arena_block *next;
+	size_t used, size;
+	_Alignas(8) char data[];
 };
 
-static struct trie_node *node_new(const char *prefix, size_t len)
-{
-	struct trie_node *n = calloc(1, sizeof(*n));
-	if (!n)
-		return NULL;
-	n->prefix = strndup(prefix, len);
-	if (!n->prefix) {
-		free(n);
-		return NULL;
-	}
-	return n;
-}
+struct index_trie {
+	struct trie_node *root;
+	struct arena_block *blocks;
+};
 
-static void node_free_shallow(struct trie_node *n)
-{
-	while (n->values) {
-		struct trie_value *v = n->values;
-		n->values = v->next;
-		free(v);
-	}
-	free(n->prefix);
-	free(n->chars);
-	free(n->child);
-	free(n);
-}
+#define ARENA_BLOCK (256u << 10)
 
-/* Iterative: a crafted set of keys can make the trie as deep as it has keys. */
-static void node_free_tree(struct trie_node *root)
+static void *arena_alloc(struct index_trie *t, size_t size)
 {
-	if (!root)
-		return;
-	struct trie_node **stack = NULL;
-	size_t n = 0, cap = 0;
-	struct trie_node *cur = root;
-	for (;;) {
-		for (uint16_t i = 0; i < cur->nchild; i++) {
-			if (n == cap) {
-				size_t ncap = cap ? cap * 2 : 64;
-				struct trie_node **s = realloc(stack, ncap * sizeof(*s));
-				if (!s)
-					goto leak; /* out of memory while freeing: give up */
-				stack = s;
-				cap = ncap;
-			}
-			stack[n++] = cur->child[i];
+	size = (size + 7u) & ~(size_t)7u;
+	struct arena_block *b = t->blocks;
+	if (!b || b->size - b->used < size) {
+		size_t bsize = size > ARENA_BLOCK / 4 ? size : ARENA_BLOCK;
+		b = malloc(sizeof(*b) + bsize);
+		if (!b)
+			return NULL;
+		b->used = 0;
+		b->size = bsize;
+		if (bsize == ARENA_BLOCK || !t->blocks) {
+			b->next = t->blocks;
+			t->blocks = b;
+		} else {
+			/* a big one-off: keep filling the current block afterwards */
+			b->next = t->blocks->next;
+			t->blocks->next = b;
 		}
-		node_free_shallow(cur);
-		if (n == 0)
-			break;
-		cur = stack[--n];
 	}
-leak:
-	free(stack);
+	void *p = b->data + b->used;
+	b->used += size;
+	return p;
+}
+
+static struct trie_node *node_new(struct index_trie *t, const char *prefix, size_t len)
+{
+	struct trie_node *n = arena_alloc(t, sizeof(*n));
+	char *p = arena_alloc(t, len + 1);
+	if (!n || !p)
+		return NULL;
+	memcpy(p, prefix, len);
+	p[len] = '\0';
+	*n = (struct trie_node){.prefix = p};
+	return n;
 }
 
 struct index_trie *index_trie_new(void)
@@ -98,9 +91,9 @@ struct index_trie *index_trie_new(void)
 	struct index_trie *t = calloc(1, sizeof(*t));
 	if (!t)
 		return NULL;
-	t->root = node_new("", 0);
+	t->root = node_new(t, "", 0);
 	if (!t->root) {
-		free(t);
+		index_trie_free(t);
 		return NULL;
 	}
 	return t;
@@ -110,7 +103,11 @@ void index_trie_free(struct index_trie *t)
 {
 	if (!t)
 		return;
-	node_free_tree(t->root);
+	while (t->blocks) {
+		struct arena_block *b = t->blocks;
+		t->blocks = b->next;
+		free(b);
+	}
 	free(t);
 }
 
@@ -141,19 +138,20 @@ static int child_find(const struct trie_node *n, uint8_t c, bool *found)
 	return lo;
 }
 
-static int child_insert(struct trie_node *n, int pos, uint8_t c, struct trie_node *child)
+static int child_insert(struct index_trie *t, struct trie_node *n, int pos, uint8_t c,
+			struct trie_node *child)
 {
 	if (n->nchild == n->cap) {
-		uint16_t ncap = n->cap ? (uint16_t)(n->cap * 2) : 2;
-		if (ncap > 128)
-			ncap = 128;
-		uint8_t *chars = realloc(n->chars, ncap);
-		if (!chars)
+		uint16_t ncap = n->cap ? (uint16_t)MIN(n->cap * 2, 128) : 2;
+		uint8_t *chars = arena_alloc(t, ncap);
+		struct trie_node **ch = arena_alloc(t, ncap * sizeof(*ch));
+		if (!chars || !ch)
 			return -ENOMEM;
+		if (n->nchild) {
+			memcpy(chars, n->chars, n->nchild);
+			memcpy(ch, n->child, n->nchild * sizeof(*ch));
+		}
 		n->chars = chars;
-		struct trie_node **ch = realloc(n->child, ncap * sizeof(*ch));
-		if (!ch)
-			return -ENOMEM;
 		n->child = ch;
 		n->cap = ncap;
 	}
@@ -165,17 +163,16 @@ static int child_insert(struct trie_node *n, int pos, uint8_t c, struct trie_nod
 	return 0;
 }
 
-static int value_add(struct trie_node *n, const char *value, uint32_t priority, bool *duplicate)
+static int value_add(struct index_trie *t, struct trie_node *n, const char *value,
+		     uint32_t priority, bool *duplicate)
 {
 	bool dup = false;
 	for (struct trie_value *v = n->values; v; v = v->next)
 		if (strcmp(v->value, value) == 0)
 			dup = true;
 
-	size_t len = strlen(value), sz;
-	if (size_add_overflow(sizeof(struct trie_value), len + 1, &sz))
-		return -ENOMEM;
-	struct trie_value *nv = malloc(sz);
+	size_t len = strlen(value);
+	struct trie_value *nv = arena_alloc(t, sizeof(struct trie_value) + len + 1);
 	if (!nv)
 		return -ENOMEM;
 	nv->priority = priority;
@@ -192,38 +189,28 @@ static int value_add(struct trie_node *n, const char *value, uint32_t priority, 
 }
 
 /* Split n after j prefix chars: n keeps prefix[0..j) and gets one child,
- * labelled prefix[j], that takes over n's prefix rest, values and children. */
-static int node_split(struct trie_node *n, size_t j)
+ * labelled prefix[j], that takes over n's prefix rest, values and children.
+ * The rest of the prefix stays where it is: the tail points into it. */
+static int node_split(struct index_trie *t, struct trie_node *n, size_t j)
 {
-	struct trie_node *tail = node_new(n->prefix + j + 1, strlen(n->prefix + j + 1));
+	struct trie_node *tail = arena_alloc(t, sizeof(*tail));
 	if (!tail)
 		return -ENOMEM;
+	*tail = *n;
+	tail->prefix = n->prefix + j + 1;
 	uint8_t label = (uint8_t)n->prefix[j];
-	tail->values = n->values;
-	tail->nchild = n->nchild;
-	tail->cap = n->cap;
-	tail->chars = n->chars;
-	tail->child = n->child;
 	n->values = NULL;
 	n->nchild = n->cap = 0;
 	n->chars = NULL;
 	n->child = NULL;
-	n->prefix[j] = '\0';
-	int r = child_insert(n, 0, label, tail);
+	int r = child_insert(t, n, 0, label, tail);
 	if (r < 0) {
-		/* put everything back so the trie stays whole */
-		n->prefix[j] = (char)label;
-		n->values = tail->values;
-		n->nchild = tail->nchild;
-		n->cap = tail->cap;
-		n->chars = tail->chars;
-		n->child = tail->child;
-		tail->values = NULL;
-		tail->chars = NULL;
-		tail->child = NULL;
-		node_free_shallow(tail);
+		*n = *tail; /* put everything back so the trie stays whole */
+		n->prefix = tail->prefix - j - 1;
+		return r;
 	}
-	return r;
+	n->prefix[j] = '\0';
+	return 0;
 }
 
 int index_trie_insert(struct index_trie *t, const char *key, const char *value, uint32_t priority,
@@ -241,28 +228,24 @@ int index_trie_insert(struct index_trie *t, const char *key, const char *value, 
 		while (n->prefix[j] && n->prefix[j] == key[i + j])
 			j++;
 		if (n->prefix[j]) {
-			int r = node_split(n, j);
+			int r = node_split(t, n, j);
 			if (r < 0)
 				return r;
 		}
 		i += j;
 		uint8_t c = (uint8_t)key[i];
 		if (c == '\0')
-			return value_add(n, value, priority, duplicate);
+			return value_add(t, n, value, priority, duplicate);
 
 		bool found;
 		int pos = child_find(n, c, &found);
 		if (!found) {
 			const char *rest = key + i + 1;
-			struct trie_node *leaf = node_new(rest, strlen(rest));
+			struct trie_node *leaf = node_new(t, rest, strlen(rest));
 			if (!leaf)
 				return -ENOMEM;
-			int r = value_add(leaf, value, priority, NULL);
-			if (r == 0)
-				r = child_insert(n, pos, c, leaf);
-			if (r < 0)
-				node_free_shallow(leaf);
-			return r;
+			int r = value_add(t, leaf, value, priority, NULL);
+			return r < 0 ? r : child_insert(t, n, pos, c, leaf);
 		}
 		n = n->child[pos];
 		i++;
