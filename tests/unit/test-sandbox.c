@@ -299,6 +299,62 @@ static void test_cpu_limit(void **state)
 	expect_error(&o, -ECHILD, "child killed by signal 24 (SIGXCPU)");
 }
 
+/* A child may write exactly its file-size limit (a memfd counts as a file). */
+static int child_write_past_fsize(void *arg, int fd)
+{
+	const int *out = arg;
+	static char block[4096];
+	ssize_t a = write(*out, block, sizeof(block)); /* at the limit: fine */
+	ssize_t b = write(*out, block, 1);	       /* past it: SIGXFSZ */
+	return send_test(fd, "wrote %zd then %zd", a, b);
+}
+
+static void test_file_size_limit(void **state)
+{
+	(void)state;
+	int memfd = memfd_create("out", MFD_CLOEXEC);
+	assert_true(memfd >= 0);
+	struct sandbox_params p = {
+		.role = SANDBOX_ROLE_DECOMPRESS,
+		.out_fds = &memfd,
+		.n_out_fds = 1,
+		.fsize_limit = 4096,
+		.cpu_seconds = 10,
+	};
+	struct outcome o = run_with(&p, child_write_past_fsize, &memfd, 10000);
+	expect_error(&o, -ECHILD, "child killed by signal 25 (SIGXFSZ)");
+	assert_int_equal(lseek(memfd, 0, SEEK_END), 4096);
+	close(memfd);
+}
+
+_unused_ static int child_allocate(void *arg, int fd)
+{
+	size_t len = *(const size_t *)arg;
+	char *p = malloc(len);
+	if (p)
+		for (size_t i = 0; i < len; i += 4096)
+			p[i] = 1;
+	return send_test(fd, "%s", p ? "allocated" : "malloc failed");
+}
+
+static void test_address_space_limit(void **state)
+{
+	(void)state;
+#if defined(__SANITIZE_ADDRESS__)
+	skip(); /* no address space limit under ASan (sandbox/README.md) */
+#else
+	struct sandbox_params p = {
+		.role = SANDBOX_ROLE_PARSE, .as_headroom = 64u << 20, .cpu_seconds = 10};
+	size_t small = 16u << 20, big = 256u << 20;
+	struct outcome o = run_with(&p, child_allocate, &small, 10000);
+	assert_int_equal(o.r, 0);
+	assert_string_equal(o.result, "allocated");
+	o = run_with(&p, child_allocate, &big, 10000);
+	assert_int_equal(o.r, 0);
+	assert_string_equal(o.result, "malloc failed");
+#endif
+}
+
 /* ---- malformed replies ---- */
 
 static int child_garbage(void *arg, int fd)
@@ -543,6 +599,8 @@ int main(void)
 		cmocka_unit_test(test_write_only_to_outputs),
 		cmocka_unit_test(test_hang_is_killed_at_the_deadline),
 		cmocka_unit_test(test_cpu_limit),
+		cmocka_unit_test(test_file_size_limit),
+		cmocka_unit_test(test_address_space_limit),
 		cmocka_unit_test(test_malformed_replies),
 		cmocka_unit_test(test_exits_without_a_reply),
 		cmocka_unit_test(test_privileges_are_gone),
