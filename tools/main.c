@@ -21,7 +21,7 @@ const struct tool compat_tools[] = {
 	{"rmmod", tool_rmmod, "remove a module, through the gate"},
 	{"lsmod", tool_lsmod, "list loaded modules"},
 	{"modinfo", tool_modinfo, "show module information (parsed in the sandbox)"},
-	{"depmod", tool_not_built, "generate modules.dep and map files"},
+	{"depmod", tool_depmod, "generate modules.dep and map files"},
 	{NULL, NULL, NULL},
 };
 

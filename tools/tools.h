@@ -10,6 +10,7 @@ struct tool {
 
 /* kmod-compatible tools, reachable by argv[0] (symlink) or `modgate <tool>`. */
 int tool_lsmod(int argc, char *argv[]);
+int tool_depmod(int argc, char *argv[]);
 int tool_modprobe(int argc, char *argv[]);
 int tool_insmod(int argc, char *argv[]);
 int tool_rmmod(int argc, char *argv[]);
