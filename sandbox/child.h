@@ -56,7 +56,6 @@ enum sandbox_exit {
 	SANDBOX_EXIT_PREPARE = 114,
 	SANDBOX_EXIT_RLIMIT = 115,
 	SANDBOX_EXIT_SECCOMP = 116,
-	SANDBOX_EXIT_PARENT = 117,
 };
 
 /* NULL for an unknown code. */
