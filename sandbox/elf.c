@@ -185,7 +185,7 @@ struct span {
 	uint32_t idx; /* section index, or one of the two below */
 };
 
-#define SPAN_EHDR 0x10000u
+#define SPAN_EHDR  0x10000u
 #define SPAN_SHDRS 0x10001u
 
 static int span_cmp(const void *a, const void *b)
@@ -219,13 +219,13 @@ static int elf_check_overlaps(const struct elf_file *e, const struct elf_header 
 		*why = "out of memory";
 		return -ENOMEM;
 	}
-	v[n++] = (struct span){ 0, h->ehsize, SPAN_EHDR };
-	v[n++] = (struct span){ h->shoff, h->shoff + (uint64_t)h->shnum * h->shentsize, SPAN_SHDRS };
+	v[n++] = (struct span){0, h->ehsize, SPAN_EHDR};
+	v[n++] = (struct span){h->shoff, h->shoff + (uint64_t)h->shnum * h->shentsize, SPAN_SHDRS};
 	for (uint16_t i = 1; i < h->shnum; i++) {
 		const struct elf_section *s = &e->sec[i];
 
 		if (elf_section_has_bytes(s) && s->size > 0)
-			v[n++] = (struct span){ s->offset, s->offset + s->size, i };
+			v[n++] = (struct span){s->offset, s->offset + s->size, i};
 	}
 	qsort(v, n, sizeof(*v), span_cmp);
 	for (size_t i = 1; i < n; i++) {
@@ -249,7 +249,7 @@ int elf_open(struct elf_file *e, const uint8_t *buf, size_t len, const char **wh
 	struct elf_header h;
 	int r;
 
-	*e = (struct elf_file){ .buf = buf, .len = len };
+	*e = (struct elf_file){.buf = buf, .len = len};
 	r = elf_ident(e, why);
 	if (r < 0)
 		return r;
@@ -287,8 +287,8 @@ const struct elf_section *elf_find(const struct elf_file *e, const char *name)
  * to a pointer) and `struct list_head list`; MODULE_NAME_LEN is 64 - sizeof(long). */
 #define MODULE_NAME_OFF(ptr) (3 * (ptr))
 #define MODULE_NAME_LEN(ptr) (64 - (ptr))
-#define MODVERSION_SIZE 64
-#define CRC_PREFIX "__crc_"
+#define MODVERSION_SIZE	     64
+#define CRC_PREFIX	     "__crc_"
 #ifndef STT_SPARC_REGISTER
 #define STT_SPARC_REGISTER 13
 #endif
@@ -517,7 +517,8 @@ static int decode_crc_exports(const struct elf_file *e, const struct symtab *t,
 		if (s.name_len < plen || memcmp(s.name, CRC_PREFIX, plen) != 0)
 			continue;
 		if (s.name_len == plen) {
-			*why = elf_whyf("ELF CRC symbol %llu names no symbol", (unsigned long long)i);
+			*why = elf_whyf("ELF CRC symbol %llu names no symbol",
+					(unsigned long long)i);
 			return -EINVAL;
 		}
 		r = crc_resolve(e, &s, i, &crc, why);
@@ -635,8 +636,8 @@ static int versions_read(const struct elf_file *e, struct versions *vs, uint32_t
 			*why = elf_whyf("'__versions' entry %zu has an empty name", i);
 			return -EINVAL;
 		}
-		vs->v[i] = (struct modversion){ elf_uint(e, off, crclen), name,
-						(size_t)(nul - name), (uint32_t)i };
+		vs->v[i] = (struct modversion){elf_uint(e, off, crclen), name, (size_t)(nul - name),
+					       (uint32_t)i};
 	}
 	return versions_index(vs, why);
 }
@@ -683,7 +684,8 @@ static int decode_needs(const struct elf_file *e, const struct symtab *t, const 
 		if (idx >= 0)
 			seen[idx] = 1;
 		wire_put_symbol(w, WT_NEED, s.name, s.name_len, idx >= 0 ? vs->v[idx].crc : 0,
-				idx >= 0, ELF64_ST_BIND(s.info) == STB_WEAK ? STB_WEAK : STB_GLOBAL);
+				idx >= 0,
+				ELF64_ST_BIND(s.info) == STB_WEAK ? STB_WEAK : STB_GLOBAL);
 	}
 	/* entries no symbol names (module_layout) are needs too, as in kmod */
 	for (size_t i = 0; i < vs->n; i++)
@@ -696,8 +698,8 @@ static int decode_needs(const struct elf_file *e, const struct symtab *t, const 
 static int decode_symbols(const struct elf_file *e, struct wire_writer *w, uint32_t *absent,
 			  const char **why)
 {
-	_cleanup_(versions_release) struct versions vs = { 0 };
-	struct symtab t = { 0 };
+	_cleanup_(versions_release) struct versions vs = {0};
+	struct symtab t = {0};
 	bool have_symtab;
 	int r = symtab_open(e, &t, &have_symtab, why);
 
@@ -719,7 +721,7 @@ static int decode_symbols(const struct elf_file *e, struct wire_writer *w, uint3
 int module_decode(const uint8_t *buf, size_t len, struct wire_writer *w, const char **why)
 {
 	/* the kernel parses the ELF without the appended signature: so does this */
-	_cleanup_(elf_closep) struct elf_file e = { 0 };
+	_cleanup_(elf_closep) struct elf_file e = {0};
 	uint32_t absent = 0;
 	int r = elf_open(&e, buf, modsig_content_len(buf, len), why);
 
@@ -738,7 +740,9 @@ int module_decode(const uint8_t *buf, size_t len, struct wire_writer *w, const c
 	wire_put_u32(w, WT_ELF_ABSENT, absent);
 	modsig_decode(buf, len, w);
 	if (w->error < 0) {
-		*why = w->error == -ENOMEM ? "out of memory" : "a string or the reply exceeds the wire protocol's limits";
+		*why = w->error == -ENOMEM
+			       ? "out of memory"
+			       : "a string or the reply exceeds the wire protocol's limits";
 		return w->error;
 	}
 	return 0;

@@ -183,7 +183,8 @@ static void put_signer_id(CMS_SignerInfo *si, struct wire_writer *w, const char 
 	put_bn(w, WT_SIG_SERIAL, bn);
 }
 
-/* Signature algorithm OIDs may name a digest too (ecdsa-with-SHA256): the key type is what counts. */
+/* Signature algorithm OIDs may name a digest too (ecdsa-with-SHA256): the key type is what counts.
+ */
 static int pkey_nid_of(const X509_ALGOR *alg)
 {
 	const ASN1_OBJECT *obj;
@@ -241,12 +242,11 @@ static void put_signer(CMS_SignerInfo *si, struct wire_writer *w, const char **p
 	wire_put_u8(w, WT_SIG_SIGNED_ATTRS, CMS_signed_get_attr_count(si) > 0);
 }
 
-static void pkcs7_decode(const uint8_t *blob, size_t n, struct wire_writer *w,
-			 const char **problem)
+static void pkcs7_decode(const uint8_t *blob, size_t n, struct wire_writer *w, const char **problem)
 {
 	const unsigned char *p = blob;
 	_cleanup_(cms_freep) CMS_ContentInfo *cms = NULL;
-	STACK_OF(CMS_SignerInfo) *sis;
+	STACK_OF(CMS_SignerInfo) * sis;
 	int nsi;
 
 	if (n > LONG_MAX) {
@@ -356,7 +356,7 @@ void modsig_decode(const uint8_t *buf, size_t len, struct wire_writer *w)
  * paths a module's blob will. */
 static int crypto_pretouch(void)
 {
-	static const unsigned char garbage[] = { 0x30, 0x03, 0x02, 0x01 };
+	static const unsigned char garbage[] = {0x30, 0x03, 0x02, 0x01};
 	const unsigned char *p = garbage;
 	_cleanup_(cms_freep) CMS_ContentInfo *cms = NULL;
 	_cleanup_(cms_freep) CMS_ContentInfo *back = NULL;

@@ -109,7 +109,7 @@ static bool has_suffix(const char *s, const char *suf)
 	return a >= b && strcmp(s + a - b, suf) == 0;
 }
 
-static const char *state_names[] = { "none", "pkcs7", "malformed", "other" };
+static const char *state_names[] = {"none", "pkcs7", "malformed", "other"};
 
 static void print_symbols(const struct wf_list *l, uint16_t tag)
 {
@@ -172,9 +172,8 @@ static void print_facts(const char *path, const struct wf_list *l)
 	       (unsigned long long)wf_uint(wf_get(l, WT_ELF_DATA, 0)),
 	       (unsigned long long)wf_uint(wf_get(l, WT_ELF_MACHINE, 0)), name ? name : "(none)",
 	       (unsigned long long)wf_uint(wf_get(l, WT_ELF_ABSENT, 0)));
-	printf("modinfo %zu exports %zu needs %zu versions %zu sig %s\n",
-	       wf_count(l, WT_MODINFO), wf_count(l, WT_EXPORT), wf_count(l, WT_NEED),
-	       wf_count(l, WT_VERSION),
+	printf("modinfo %zu exports %zu needs %zu versions %zu sig %s\n", wf_count(l, WT_MODINFO),
+	       wf_count(l, WT_EXPORT), wf_count(l, WT_NEED), wf_count(l, WT_VERSION),
 	       state_names[wf_uint(wf_get(l, WT_SIG_STATE, 0)) & 3]);
 	free(name);
 }
@@ -196,18 +195,22 @@ static void print_sig(const struct wf_list *l)
 		const char *label;
 		uint16_t tag;
 	} nums[] = {
-		{ "state", WT_SIG_STATE },	   { "content_len", WT_SIG_CONTENT_LEN },
-		{ "nsigners", WT_SIG_NSIGNERS },   { "id_kind", WT_SIG_ID_KIND },
-		{ "digest_nid", WT_SIG_DIGEST_NID }, { "pkey_nid", WT_SIG_PKEY_NID },
-		{ "signed_attrs", WT_SIG_SIGNED_ATTRS }, { "detached", WT_SIG_DETACHED },
-		{ "data_type", WT_SIG_DATA_TYPE },
+		{"state", WT_SIG_STATE},
+		{"content_len", WT_SIG_CONTENT_LEN},
+		{"nsigners", WT_SIG_NSIGNERS},
+		{"id_kind", WT_SIG_ID_KIND},
+		{"digest_nid", WT_SIG_DIGEST_NID},
+		{"pkey_nid", WT_SIG_PKEY_NID},
+		{"signed_attrs", WT_SIG_SIGNED_ATTRS},
+		{"detached", WT_SIG_DETACHED},
+		{"data_type", WT_SIG_DATA_TYPE},
 	};
 	static const struct {
 		const char *label;
 		uint16_t tag;
-	} strs[] = { { "issuer_cn", WT_SIG_ISSUER_CN },
-		     { "hash_name", WT_SIG_HASH_NAME },
-		     { "problem", WT_SIG_PROBLEM } };
+	} strs[] = {{"issuer_cn", WT_SIG_ISSUER_CN},
+		    {"hash_name", WT_SIG_HASH_NAME},
+		    {"problem", WT_SIG_PROBLEM}};
 
 	for (size_t i = 0; i < ARRAY_SIZE(nums); i++)
 		if (wf_get(l, nums[i].tag, 0))

@@ -27,7 +27,7 @@ struct wf_list {
 /* Fields in write order; aborts on a framing error (a writer bug). */
 static inline struct wf_list wf_collect(const struct wire_writer *w)
 {
-	struct wf_list l = { 0 };
+	struct wf_list l = {0};
 	size_t off = sizeof(struct wire_header), cap = 0;
 
 	while (w->buf && off < w->len) {
@@ -45,7 +45,7 @@ static inline struct wf_list wf_collect(const struct wire_writer *w)
 			if (!l.f)
 				abort();
 		}
-		l.f[l.n++] = (struct wf){ h.tag, h.len, w->buf + off };
+		l.f[l.n++] = (struct wf){h.tag, h.len, w->buf + off};
 		off += h.len;
 	}
 	return l;
@@ -54,7 +54,7 @@ static inline struct wf_list wf_collect(const struct wire_writer *w)
 static inline void wf_free(struct wf_list *l)
 {
 	free(l->f);
-	*l = (struct wf_list){ 0 };
+	*l = (struct wf_list){0};
 }
 
 /* The nth (0-based) field with this tag, or NULL. */
@@ -82,11 +82,29 @@ static inline uint64_t wf_uint(const struct wf *f)
 	if (!f)
 		return UINT64_MAX;
 	switch (f->len) {
-	case 1: { uint8_t x; memcpy(&x, f->data, 1); v = x; break; }
-	case 2: { uint16_t x; memcpy(&x, f->data, 2); v = x; break; }
-	case 4: { uint32_t x; memcpy(&x, f->data, 4); v = x; break; }
-	case 8: memcpy(&v, f->data, 8); break;
-	default: abort();
+	case 1: {
+		uint8_t x;
+		memcpy(&x, f->data, 1);
+		v = x;
+		break;
+	}
+	case 2: {
+		uint16_t x;
+		memcpy(&x, f->data, 2);
+		v = x;
+		break;
+	}
+	case 4: {
+		uint32_t x;
+		memcpy(&x, f->data, 4);
+		v = x;
+		break;
+	}
+	case 8:
+		memcpy(&v, f->data, 8);
+		break;
+	default:
+		abort();
 	}
 	return v;
 }
@@ -115,7 +133,7 @@ struct wf_sym {
 
 static inline struct wf_sym wf_symbol(const struct wf *f)
 {
-	struct wf_sym s = { 0 };
+	struct wf_sym s = {0};
 	struct wire_symbol ws;
 	size_t n;
 
@@ -142,7 +160,7 @@ static inline void wf_hex(const struct wf *f, char *out, size_t size, int wrap)
 	for (uint32_t i = 0; f && i < f->len && o + 8 < size; i++) {
 		o += (size_t)snprintf(out + o, size - o, "%02X", f->data[i]);
 		if (i + 1 < f->len)
-			o += (size_t)snprintf(out + o, size - o, wrap && (i + 1) % 20 == 0 ?
-							":\n\t\t" : ":");
+			o += (size_t)snprintf(out + o, size - o,
+					      wrap && (i + 1) % 20 == 0 ? ":\n\t\t" : ":");
 	}
 }

@@ -23,8 +23,7 @@ struct flavour {
 };
 
 static const struct flavour flavours[] = {
-	{ true, false }, { true, true }, { false, false }, { false, true }
-};
+	{true, false}, {true, true}, {false, false}, {false, true}};
 
 struct sec {
 	const char *name;
@@ -167,15 +166,15 @@ static void make_parts(const struct flavour *f, struct parts *p)
 static void make_module(const struct flavour *f, const struct parts *p, struct image *im)
 {
 	const struct sec secs[] = {
-		{ ".modinfo", SHT_PROGBITS, modinfo, sizeof(modinfo) - 1 },
-		{ ".gnu.linkonce.this_module", SHT_PROGBITS, p->this_module,
-		  f->is64 ? 0x380 : 0x200 },
-		{ "__ksymtab_strings", SHT_PROGBITS, ksymtab_strings, sizeof(ksymtab_strings) - 1 },
-		{ "__kcrctab", SHT_PROGBITS, p->kcrctab, sizeof(p->kcrctab) },
-		{ "__versions", SHT_PROGBITS, p->versions, p->versions_len },
-		{ ".symtab", SHT_SYMTAB, p->symtab, p->symtab_len },
-		{ ".strtab", SHT_STRTAB, strtab, sizeof(strtab) - 1 },
-		{ ".bss", SHT_NOBITS, NULL, 1u << 30 },
+		{".modinfo", SHT_PROGBITS, modinfo, sizeof(modinfo) - 1},
+		{".gnu.linkonce.this_module", SHT_PROGBITS, p->this_module,
+		 f->is64 ? 0x380 : 0x200},
+		{"__ksymtab_strings", SHT_PROGBITS, ksymtab_strings, sizeof(ksymtab_strings) - 1},
+		{"__kcrctab", SHT_PROGBITS, p->kcrctab, sizeof(p->kcrctab)},
+		{"__versions", SHT_PROGBITS, p->versions, p->versions_len},
+		{".symtab", SHT_SYMTAB, p->symtab, p->symtab_len},
+		{".strtab", SHT_STRTAB, strtab, sizeof(strtab) - 1},
+		{".bss", SHT_NOBITS, NULL, 1u << 30},
 	};
 
 	build(f, secs, ARRAY_SIZE(secs), im);
@@ -228,7 +227,7 @@ static void test_module_facts(void **state)
 	(void)state;
 	for (size_t i = 0; i < ARRAY_SIZE(flavours); i++) {
 		const struct flavour *f = &flavours[i];
-		struct parts p = { 0 };
+		struct parts p = {0};
 		struct image im;
 		struct result res;
 
@@ -238,7 +237,8 @@ static void test_module_facts(void **state)
 		assert_int_equal(res.r, 0);
 		assert_int_equal(wf_uint(wf_get(&res.l, WT_ELF_CLASS, 0)), f->is64 ? 2 : 1);
 		assert_int_equal(wf_uint(wf_get(&res.l, WT_ELF_DATA, 0)), f->msb ? 2 : 1);
-		assert_int_equal(wf_uint(wf_get(&res.l, WT_ELF_MACHINE, 0)), f->is64 ? EM_S390 : EM_386);
+		assert_int_equal(wf_uint(wf_get(&res.l, WT_ELF_MACHINE, 0)),
+				 f->is64 ? EM_S390 : EM_386);
 		assert_int_equal(wf_uint(wf_get(&res.l, WT_ELF_ABSENT, 0)), 0);
 		check_str(&res.l, WT_NAME, 0, "crafted");
 		/* padding skipped, order kept */
@@ -269,7 +269,7 @@ static void test_ksymtab_fallback(void **state)
 {
 	(void)state;
 	for (size_t i = 0; i < ARRAY_SIZE(flavours); i++) {
-		struct parts p = { .no_crc_symbols = true };
+		struct parts p = {.no_crc_symbols = true};
 		struct image im;
 		struct result res;
 
@@ -287,7 +287,7 @@ static void test_ksymtab_fallback(void **state)
 static void test_duplicate_versions(void **state)
 {
 	const struct flavour *f = &flavours[1];
-	struct parts p = { 0 };
+	struct parts p = {0};
 	struct image im;
 	struct result res;
 
@@ -337,7 +337,7 @@ static void expect_error(const uint8_t *buf, size_t len, int err, const char *wh
 static void test_header_errors(void **state)
 {
 	const struct flavour *f = &flavours[3]; /* 32-bit big endian */
-	struct parts p = { 0 };
+	struct parts p = {0};
 	struct image im, bad;
 
 	(void)state;
@@ -356,11 +356,14 @@ static void test_header_errors(void **state)
 	expect_error(bad.buf, bad.len, -EINVAL, "invalid e_shentsize 64 (expected 40)");
 	bad = im;
 	put(f, bad.buf + 48, 0xffff, 2);
-	expect_error(bad.buf, bad.len, -EINVAL, "ELF section header table extends past end of file");
+	expect_error(bad.buf, bad.len, -EINVAL,
+		     "ELF section header table extends past end of file");
 	bad = im;
 	put(f, bad.buf + 32, 0xfffffff0u, 4);
-	expect_error(bad.buf, bad.len, -EINVAL, "ELF section header table extends past end of file");
-	expect_error(im.buf, im.len - 1, -EINVAL, "ELF section header table extends past end of file");
+	expect_error(bad.buf, bad.len, -EINVAL,
+		     "ELF section header table extends past end of file");
+	expect_error(im.buf, im.len - 1, -EINVAL,
+		     "ELF section header table extends past end of file");
 	bad = im;
 	put(f, bad.buf + 50, 0, 2);
 	expect_error(bad.buf, bad.len, -EINVAL, "invalid e_shstrndx 0 (10 sections)");
@@ -378,7 +381,7 @@ static void set_shdr(const struct flavour *f, struct image *im, unsigned int idx
 static void test_section_errors(void **state)
 {
 	const struct flavour *f = &flavours[0];
-	struct parts p = { 0 };
+	struct parts p = {0};
 	struct image im, bad;
 
 	(void)state;
@@ -405,7 +408,7 @@ static void test_section_errors(void **state)
 static void test_table_errors(void **state)
 {
 	const struct flavour *f = &flavours[2];
-	struct parts p = { 0 };
+	struct parts p = {0};
 	struct image im;
 
 	(void)state;
@@ -421,7 +424,8 @@ static void test_table_errors(void **state)
 	make_parts(f, &p);
 	p.symtab_len -= 3;
 	make_module(f, &p, &im);
-	expect_error(im.buf, im.len, -EINVAL, "ELF section '.symtab' size 109 is not a multiple of 16");
+	expect_error(im.buf, im.len, -EINVAL,
+		     "ELF section '.symtab' size 109 is not a multiple of 16");
 	make_parts(f, &p);
 	put(f, p.symtab + 2 * 16 + 4, 6, 4); /* crafted_var's CRC at 6: past __kcrctab's 8 bytes */
 	make_module(f, &p, &im);
@@ -443,11 +447,12 @@ static void test_table_errors(void **state)
 static void test_signature_region(void **state)
 {
 	const struct flavour *f = &flavours[0];
-	struct parts p = { 0 };
+	struct parts p = {0};
 	struct image im;
 	struct result res;
-	uint8_t blob[64] = { 0x30, 0x03, 0x02, 0x01, 0x01 };
-	uint8_t info[MODSIG_INFO_LEN] = { 0, 0, MODSIG_ID_PKCS7, 0, 0, 0, 0, 0, 0, 0, 0, sizeof(blob) };
+	uint8_t blob[64] = {0x30, 0x03, 0x02, 0x01, 0x01};
+	uint8_t info[MODSIG_INFO_LEN] = {0, 0, MODSIG_ID_PKCS7, 0, 0, 0, 0, 0, 0,
+					 0, 0, sizeof(blob)};
 	size_t base;
 
 	(void)state;
@@ -471,10 +476,10 @@ static void test_signature_region(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_module_facts),	cmocka_unit_test(test_ksymtab_fallback),
+		cmocka_unit_test(test_module_facts),	   cmocka_unit_test(test_ksymtab_fallback),
 		cmocka_unit_test(test_duplicate_versions), cmocka_unit_test(test_absent),
-		cmocka_unit_test(test_header_errors),	cmocka_unit_test(test_section_errors),
-		cmocka_unit_test(test_table_errors),	cmocka_unit_test(test_signature_region),
+		cmocka_unit_test(test_header_errors),	   cmocka_unit_test(test_section_errors),
+		cmocka_unit_test(test_table_errors),	   cmocka_unit_test(test_signature_region),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -32,7 +32,8 @@
 #include "sandbox/modsig.h"
 #include "tests/crafted/wire-fields.h"
 
-static const char content[] = "\x7f" "ELF pretend module bytes, signed as they are";
+static const char content[] = "\x7f"
+			      "ELF pretend module bytes, signed as they are";
 
 struct signer {
 	EVP_PKEY *key;
@@ -46,7 +47,8 @@ static X509_NAME *make_name(const char *cn)
 	X509_NAME *n = X509_NAME_new();
 
 	assert_non_null(n);
-	X509_NAME_add_entry_by_txt(n, "O", MBSTRING_ASC, (const unsigned char *)"modgate", -1, -1, 0);
+	X509_NAME_add_entry_by_txt(n, "O", MBSTRING_ASC, (const unsigned char *)"modgate", -1, -1,
+				   0);
 	if (cn)
 		X509_NAME_add_entry_by_txt(n, "CN", MBSTRING_ASC, (const unsigned char *)cn, -1, -1,
 					   0);
@@ -94,7 +96,8 @@ static void signer_free(struct signer *s)
 static uint8_t *sign_file(const struct signer *s, size_t n, const EVP_MD *md, int flags,
 			  size_t *len)
 {
-	unsigned int cf = CMS_BINARY | CMS_NOCERTS | CMS_PARTIAL | (flags & F_EMBED ? 0 : CMS_DETACHED);
+	unsigned int cf =
+		CMS_BINARY | CMS_NOCERTS | CMS_PARTIAL | (flags & F_EMBED ? 0 : CMS_DETACHED);
 	unsigned int sf = CMS_BINARY | CMS_NOCERTS | (flags & F_ATTRS ? 0 : CMS_NOATTR) |
 			  (flags & F_KEYID ? CMS_USE_KEYID : 0);
 	CMS_ContentInfo *cms = CMS_sign(NULL, NULL, NULL, NULL, cf);
@@ -113,9 +116,9 @@ static uint8_t *sign_file(const struct signer *s, size_t n, const EVP_MD *md, in
 	memcpy(out, content, sizeof(content) - 1);
 	memcpy(out + sizeof(content) - 1, der, (size_t)dlen);
 	memcpy(out + *len - MODSIG_TRAILER_LEN,
-	       (uint8_t[MODSIG_INFO_LEN]){ 0, 0, MODSIG_ID_PKCS7, 0, 0, 0, 0, 0, (uint8_t)(dlen >> 24),
-					    (uint8_t)(dlen >> 16), (uint8_t)(dlen >> 8),
-					    (uint8_t)dlen },
+	       (uint8_t[MODSIG_INFO_LEN]){0, 0, MODSIG_ID_PKCS7, 0, 0, 0, 0, 0,
+					  (uint8_t)(dlen >> 24), (uint8_t)(dlen >> 16),
+					  (uint8_t)(dlen >> 8), (uint8_t)dlen},
 	       MODSIG_INFO_LEN);
 	memcpy(out + *len - MODSIG_MAGIC_LEN, MODSIG_MAGIC, MODSIG_MAGIC_LEN);
 	OPENSSL_free(der);
@@ -176,7 +179,8 @@ static void assert_verifies(const struct decoded *d, const struct signer *s, con
 
 	assert_non_null(v);
 	if (EVP_PKEY_is_a(s->key, "EC")) {
-		const struct wf *r = wf_get(&d->l, WT_SIG_ECDSA_R, 0), *sv = wf_get(&d->l, WT_SIG_ECDSA_S, 0);
+		const struct wf *r = wf_get(&d->l, WT_SIG_ECDSA_R, 0),
+				*sv = wf_get(&d->l, WT_SIG_ECDSA_S, 0);
 		ECDSA_SIG *es = ECDSA_SIG_new();
 		int n;
 
@@ -195,7 +199,8 @@ static void assert_verifies(const struct decoded *d, const struct signer *s, con
 	}
 	assert_int_equal(EVP_DigestVerifyInit(ctx, NULL, md, NULL, s->key), 1);
 	assert_int_equal(EVP_DigestVerify(ctx, sig, siglen, (const unsigned char *)content,
-					  sizeof(content) - 1), 1);
+					  sizeof(content) - 1),
+			 1);
 	EVP_MD_CTX_free(ctx);
 	OPENSSL_free(sig);
 }
@@ -263,7 +268,8 @@ static void test_skid(void **state)
 	decode(file, len, &d);
 	assert_int_equal(num(&d, WT_SIG_STATE), WIRE_SIG_PKCS7);
 	assert_int_equal(num(&d, WT_SIG_ID_KIND), WIRE_SIGNER_SKID);
-	assert_bytes(&d, WT_SIG_SKID, ASN1_STRING_get0_data(skid), (size_t)ASN1_STRING_length(skid));
+	assert_bytes(&d, WT_SIG_SKID, ASN1_STRING_get0_data(skid),
+		     (size_t)ASN1_STRING_length(skid));
 	assert_null(wf_get(&d.l, WT_SIG_SERIAL, 0));
 	assert_null(wf_get(&d.l, WT_SIG_ISSUER_DER, 0));
 	assert_text(&d, WT_SIG_HASH_NAME, "sha512");
@@ -276,7 +282,8 @@ static void test_skid(void **state)
 /* What the kernel refuses is still described, flagged for the parent to refuse. */
 static void test_attrs_embedded_two_signers_no_cn(void **state)
 {
-	struct signer s[2] = { make_signer("RSA", NULL, NULL, 1), make_signer("EC", "P-256", "b", 2) };
+	struct signer s[2] = {make_signer("RSA", NULL, NULL, 1),
+			      make_signer("EC", "P-256", "b", 2)};
 	size_t len;
 	uint8_t *file;
 	struct decoded d;
@@ -300,7 +307,8 @@ static void test_attrs_embedded_two_signers_no_cn(void **state)
 	signer_free(&s[1]);
 }
 
-static void expect_state(const uint8_t *buf, size_t len, enum wire_sig_state st, const char *problem)
+static void expect_state(const uint8_t *buf, size_t len, enum wire_sig_state st,
+			 const char *problem)
 {
 	struct decoded d;
 
@@ -408,7 +416,8 @@ static int run_child(const char *init)
 
 static void test_decode_under_seccomp(void **state)
 {
-	struct signer rsa = make_signer("RSA", NULL, "r", 5), ec = make_signer("EC", "P-384", "e", 6);
+	struct signer rsa = make_signer("RSA", NULL, "r", 5),
+		      ec = make_signer("EC", "P-384", "e", 6);
 	size_t len;
 	uint8_t *f;
 	int status;
@@ -438,12 +447,12 @@ static void test_decode_under_seccomp(void **state)
 /* In the re-executed child: read inputs, initialise (or not), filter, decode. */
 static int seccomp_child(const char *d, bool init)
 {
-	static const char *names[] = { "rsa", "ec", "bad" };
-	static const int allowed[] = { SCMP_SYS(brk),	   SCMP_SYS(mmap),	 SCMP_SYS(munmap),
-				       SCMP_SYS(mremap),   SCMP_SYS(madvise),	 SCMP_SYS(futex),
-				       SCMP_SYS(write),	   SCMP_SYS(exit_group), SCMP_SYS(exit),
-				       /* the sanitizers' unwinder asks for it; it opens nothing */
-				       SCMP_SYS(sigaltstack) };
+	static const char *names[] = {"rsa", "ec", "bad"};
+	static const int allowed[] = {SCMP_SYS(brk), SCMP_SYS(mmap), SCMP_SYS(munmap),
+				      SCMP_SYS(mremap), SCMP_SYS(madvise), SCMP_SYS(futex),
+				      SCMP_SYS(write), SCMP_SYS(exit_group), SCMP_SYS(exit),
+				      /* the sanitizers' unwinder asks for it; it opens nothing */
+				      SCMP_SYS(sigaltstack)};
 	uint8_t *bufs[3];
 	size_t lens[3];
 	scmp_filter_ctx ctx;
@@ -494,7 +503,8 @@ int main(int argc, char **argv)
 	ssize_t n;
 	int r;
 
-	/* _exit: atexit work (LeakSanitizer's scan in ASan builds) needs syscalls the filter forbids */
+	/* _exit: atexit work (LeakSanitizer's scan in ASan builds) needs syscalls the filter
+	 * forbids */
 	if (argc == 4 && strcmp(argv[1], "--seccomp-child") == 0)
 		_exit(seccomp_child(argv[2], strcmp(argv[3], "init") == 0));
 	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
