@@ -21,4 +21,18 @@ printf 'junk' >"$TMP/c/ok-junk.ko"
 # the causes are specific, not one generic message
 n_causes=$(grep '^PASS error-' "$TMP/out" | sed 's/.*error: //; s/[0-9][0-9]*/N/g' | sort -u | wc -l)
 [ "$n_causes" -ge 20 ] && ok "$n_causes distinct error causes" || not_ok "only $n_causes distinct causes"
+# the same files through the whole sandboxed pipeline: modinfo exits 1 naming the cause
+MODGATE=${3:-}
+if [ -n "$MODGATE" ]; then
+	bad=""
+	for f in "$TMP"/c/error-*; do
+		why=$(sed -n "s/^PASS $(basename "$f"): error: //p" "$TMP/out")
+		"$MODGATE" modinfo "$f" >/dev/null 2>"$TMP/err"
+		rc=$?
+		[ $rc -eq 1 ] && grep -qF -- "$why" "$TMP/err" || bad="$bad$(basename "$f") exit $rc: $(head -c 200 "$TMP/err")
+"
+	done
+	[ -z "$bad" ] && ok "modgate modinfo exits 1 with the cause for every error file" ||
+		not_ok "modgate modinfo on error files" "$bad"
+fi
 finish
