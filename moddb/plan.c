@@ -235,7 +235,7 @@ static bool cmd_is_install(const struct modprobe_config *cfg, const struct cfg_t
 
 int plan_lookup(struct plan *p, const char *name, struct plan_list *out)
 {
-	struct moddb_matches ms;
+	struct moddb_matches ms = {0};
 	int r = moddb_lookup(p->db, p->cfg, name, &ms);
 	for (size_t i = 0; r == 0 && i < ms.n; i++) {
 		const struct moddb_match *mt = &ms.v[i];
