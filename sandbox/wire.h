@@ -33,6 +33,7 @@ enum wire_type {
 	WIRE_MSG_FACTS = 1,   /* child B: facts about the sealed module bytes */
 	WIRE_MSG_DECOMP = 2,  /* child A: decompression finished */
 	WIRE_MSG_ERROR = 3,   /* either child: a clear error about the input */
+	WIRE_MSG_CERTS = 4,   /* certificate scan (sandbox/kimage.h): DER the child validated */
 	WIRE_MSG_TEST = 99,   /* test builds only: sandbox proof entries */
 };
 
@@ -84,6 +85,12 @@ enum wire_tag {
 	WT_SIG_HASH_NAME = 58,    /* string: digest name as modinfo prints it ("sha256") */
 	WT_SIG_LEGACY_KEY_ID = 59, /* bytes: key id of a legacy (id_type 0/1) trailer, modinfo's
 				    * sig_key; WT_SIG_ISSUER_CN then holds its signer name */
+
+	/* --- WIRE_MSG_CERTS --- */
+	WT_CERT_DER = 60,      /* repeated bytes: one X.509 certificate, canonical DER */
+	WT_CERT_RELEASE = 61,  /* string: kernel release named by the image ("6.1.0-56-amd64") */
+	WT_CERT_PAYLOAD = 62,  /* u32: enum wire_compression of the kernel payload */
+	WT_CERT_SKIPPED = 63,  /* u32: certificates seen outside the system certificate list */
 
 	/* --- WIRE_MSG_TEST --- */
 	WT_TEST_RESULT = 90, /* string */
