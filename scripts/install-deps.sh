@@ -7,7 +7,7 @@ set -euo pipefail
 
 packages=(
 	# build
-	gcc meson ninja-build pkg-config
+	gcc meson ninja-build pkg-config scdoc
 	libssl-dev libseccomp-dev libcap-ng-dev libaudit-dev
 	libzstd-dev liblzma-dev zlib1g-dev
 	# tests

@@ -17,6 +17,9 @@ int tool_rmmod(int argc, char *argv[]);
 int tool_modinfo(int argc, char *argv[]);
 int tool_not_built(int argc, char *argv[]);
 
+/* `modgate policy` (check, show, test, generate). */
+int tool_policy(int argc, char *argv[]);
+
 /* `modgate --root DIR`: admin subcommands read configuration, trust store and
  * module trees under DIR. NULL when not given. */
 const char *tools_root(void);
