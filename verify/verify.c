@@ -1,0 +1,393 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * The signature verdict (rules and states in verify.h).
+ *
+ * Why each step is safe in the privileged process:
+ *  - the trailer: 40 fixed bytes at the end of the sealed bytes, read with
+ *    our own bounds checks; the child's copy of it only has to agree;
+ *  - the digests: the parent's own pass over the sealed, read-only memfd,
+ *    over bounds taken from its own trailer reading;
+ *  - the certificate lookup: byte comparison of the child's signer id with
+ *    identifiers the trust store computed from root-owned files;
+ *  - the signature: EVP_PKEY_verify with the certificate's key over our
+ *    digest. RSA gets the raw value; ECDSA gets a signature object we encode
+ *    ourselves from the child's r and s. A lying child can make a good
+ *    signature fail, never a bad one pass: without signed attributes the
+ *    value signs the content's digest, which we computed.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include <openssl/bn.h>
+#include <openssl/ec.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/objects.h>
+#include <openssl/rsa.h>
+
+#include "common/macros.h"
+#include "verify/verify.h"
+
+/* The kernel's appended-signature trailer (scripts/sign-file.c, module_signature.h). */
+static const char sig_magic[] = "~Module signature appended~\n";
+#define MAGIC_LEN (sizeof(sig_magic) - 1)
+#define INFO_LEN 12
+#define TRAILER_LEN (INFO_LEN + MAGIC_LEN)
+#define ID_PKCS7 2
+/* r and s of ECDSA on P-384 are 48 bytes; a little slack for leading zeros. */
+#define ECDSA_MAX_INT 66
+
+struct trailer {
+	bool present;
+	uint8_t info[INFO_LEN];
+	uint64_t content_len;
+};
+
+struct mapping {
+	void *p;
+	size_t len;
+};
+
+static const struct {
+	int nid;
+	bool weak;
+} digests[] = {
+	{NID_sha256, false},   {NID_sha384, false},   {NID_sha512, false}, {NID_sha3_256, false},
+	{NID_sha3_384, false}, {NID_sha3_512, false}, {NID_sha1, true},    {NID_sha224, true},
+};
+
+const char *verify_state_name(enum verify_state s)
+{
+	static const char *const names[] = {
+		[VERIFY_NONE] = "none",
+		[VERIFY_VALID] = "valid",
+		[VERIFY_UNTRUSTED] = "untrusted",
+		[VERIFY_INVALID] = "invalid",
+		[VERIFY_MALFORMED] = "malformed",
+	};
+	return (size_t)s < ARRAY_SIZE(names) ? names[s] : "?";
+}
+
+static int verdict(struct verify_result *out, enum verify_state s, const char *fmt, ...)
+	_printf_(3, 4);
+static int verdict(struct verify_result *out, enum verify_state s, const char *fmt, ...)
+{
+	va_list ap;
+
+	out->state = s;
+	va_start(ap, fmt);
+	vsnprintf(out->reason, sizeof(out->reason), fmt, ap);
+	va_end(ap);
+	/* the child's words may be among them: printable ASCII only */
+	for (char *p = out->reason; *p; p++)
+		if (*p < 0x20 || *p > 0x7e)
+			*p = '?';
+	return 0;
+}
+
+/* The kernel's module_sig_check + mod_check_sig, on our own reading. NULL if
+ * the trailer is acceptable or absent (t->present says which). */
+static const char *trailer_read(const uint8_t *buf, uint64_t size, struct trailer *t)
+{
+	uint32_t sig_len;
+	uint64_t avail;
+
+	*t = (struct trailer){0};
+	if (size < MAGIC_LEN || memcmp(buf + size - MAGIC_LEN, sig_magic, MAGIC_LEN) != 0)
+		return NULL;
+	t->present = true;
+	if (size <= TRAILER_LEN)
+		return "signature trailer truncated";
+	memcpy(t->info, buf + size - TRAILER_LEN, INFO_LEN);
+	sig_len = (uint32_t)t->info[8] << 24 | (uint32_t)t->info[9] << 16 |
+		  (uint32_t)t->info[10] << 8 | t->info[11];
+	avail = size - TRAILER_LEN;
+	if (sig_len >= avail)
+		return "signature length in the trailer exceeds the file";
+	if (t->info[2] != ID_PKCS7)
+		return "not a PKCS#7 signature (the kernel refuses other id types)";
+	for (size_t i = 0; i < INFO_LEN - 4; i++)
+		if (i != 2 && t->info[i] != 0)
+			return "PKCS#7 signature trailer has unexpected non-zero fields";
+	if (sig_len == 0)
+		return "empty PKCS#7 signature";
+	t->content_len = avail - sig_len;
+	return NULL;
+}
+
+/* The child saw the same bytes: its trailer and bounds must be ours. */
+static const char *child_agrees(const struct trailer *t, const struct sig_facts *sig)
+{
+	if (sig->state == WIRE_SIG_MALFORMED)
+		return NULL; /* reported with the child's reason by the caller */
+	if (sig->state != WIRE_SIG_PKCS7 || !sig->has_trailer ||
+	    memcmp(sig->trailer, t->info, INFO_LEN) != 0 || sig->content_len != t->content_len ||
+	    sig->problem)
+		return "the sandboxed parser's report disagrees with the signature trailer";
+	return NULL;
+}
+
+static const char *digest_rule(uint32_t nid, unsigned int flags)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(digests); i++)
+		if ((uint32_t)digests[i].nid == nid)
+			return !digests[i].weak || (flags & VERIFY_ALLOW_WEAK_DIGESTS)
+				       ? NULL
+				       : "weak digest algorithm refused (sha1, sha224)";
+	return "digest algorithm not accepted (only SHA-2 256/384/512 and SHA-3)";
+}
+
+static const char *signer_rules(const struct sig_facts *sig)
+{
+	if (sig->nsigners != 1)
+		return "not exactly one signer (stricter than the kernel)";
+	if (!sig->detached)
+		return "PKCS#7 content is not detached";
+	if (!sig->data_type)
+		return "PKCS#7 content type is not id-data";
+	if (sig->signed_attrs)
+		return "PKCS#7 signer has signed attributes (the kernel refuses them)";
+	if (sig->id_kind == WIRE_SIGNER_ISSUER_SERIAL) {
+		if (!sig->issuer_der.len)
+			return "signer id without an issuer";
+	} else if (sig->id_kind == WIRE_SIGNER_SKID) {
+		if (!sig->skid.len)
+			return "signer id with an empty subject key identifier";
+	} else {
+		return "no signer id";
+	}
+	return NULL;
+}
+
+/* Kernel rules, then ours, over the child's claims. NULL if acceptable. */
+static const char *facts_rules(const struct sig_facts *sig, unsigned int flags)
+{
+	const char *why = signer_rules(sig);
+
+	if (why)
+		return why;
+	if ((why = digest_rule(sig->digest_nid, flags)))
+		return why;
+	if (sig->pkey_nid == NID_rsaEncryption) {
+		if (!sig->value.len)
+			return "empty RSA signature value";
+	} else if (sig->pkey_nid == NID_X9_62_id_ecPublicKey) {
+		if (!sig->ecdsa_r.len || !sig->ecdsa_s.len || sig->ecdsa_r.len > ECDSA_MAX_INT ||
+		    sig->ecdsa_s.len > ECDSA_MAX_INT)
+			return "ECDSA r or s missing or too long";
+	} else {
+		return "signature algorithm is neither RSA nor ECDSA";
+	}
+	return NULL;
+}
+
+static void mapping_release(struct mapping *m)
+{
+	if (m->p && m->p != MAP_FAILED)
+		munmap(m->p, m->len);
+}
+
+static int map_bytes(int fd, uint64_t size, struct mapping *m, const uint8_t **buf)
+{
+	static const uint8_t empty[1];
+
+	*buf = empty;
+	if (size == 0)
+		return 0;
+	if (size > SIZE_MAX)
+		return -EFBIG;
+	/* populate: one pass over the shmem pages instead of a fault per page */
+	m->p = mmap(NULL, (size_t)size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+	if (m->p == MAP_FAILED)
+		return -errno;
+	m->len = (size_t)size;
+	*buf = m->p;
+	return 0;
+}
+
+static void md_ctx_freep(EVP_MD_CTX **p)
+{
+	EVP_MD_CTX_free(*p);
+}
+
+/* Explicitly fetched digests, once per process: an implicit fetch per file
+ * would look the algorithm up again each time. */
+static const EVP_MD *md_by_nid(int nid)
+{
+	static struct {
+		int nid;
+		EVP_MD *md;
+	} cache[ARRAY_SIZE(digests)];
+
+	for (size_t i = 0; i < ARRAY_SIZE(cache); i++) {
+		if (cache[i].md && cache[i].nid == nid)
+			return cache[i].md;
+		if (!cache[i].md) {
+			cache[i].md = EVP_MD_fetch(NULL, OBJ_nid2sn(nid), NULL);
+			cache[i].nid = nid;
+			return cache[i].md;
+		}
+	}
+	return NULL;
+}
+
+/* sha256 of everything and, if md, md of [0, content_len), in one pass when
+ * md is sha256. */
+static int digest_bytes(const uint8_t *buf, uint64_t size, uint64_t content_len, const EVP_MD *md,
+			uint8_t sha256[32], uint8_t *dig, unsigned int *dig_len)
+{
+	_cleanup_(md_ctx_freep) EVP_MD_CTX *all = EVP_MD_CTX_new();
+	_cleanup_(md_ctx_freep) EVP_MD_CTX *part = md ? EVP_MD_CTX_new() : NULL;
+	const EVP_MD *sha = md_by_nid(NID_sha256);
+	unsigned int n = 0;
+	bool ok;
+
+	ok = all && sha && (!md || part) && EVP_DigestInit_ex(all, sha, NULL) == 1;
+	if (ok && md) {
+		ok = EVP_DigestUpdate(all, buf, (size_t)content_len) == 1;
+		if (ok && EVP_MD_is_a(md, "SHA256"))
+			ok = EVP_MD_CTX_copy_ex(part, all) == 1;
+		else if (ok)
+			ok = EVP_DigestInit_ex(part, md, NULL) == 1 &&
+			     EVP_DigestUpdate(part, buf, (size_t)content_len) == 1;
+		ok = ok && EVP_DigestFinal_ex(part, dig, dig_len) == 1;
+		buf += content_len;
+		size -= content_len;
+	}
+	ok = ok && EVP_DigestUpdate(all, buf, (size_t)size) == 1 &&
+	     EVP_DigestFinal_ex(all, sha256, &n) == 1 && n == 32;
+	return ok ? 0 : -EIO;
+}
+
+static const struct trust_cert *find_cert(const struct trust_store *ts, const struct sig_facts *s)
+{
+	if (s->id_kind == WIRE_SIGNER_SKID)
+		return trust_store_find_skid(ts, s->skid.data, s->skid.len);
+	return trust_store_find_issuer_serial(ts, s->issuer_der.data, s->issuer_der.len,
+					      s->serial.data, s->serial.len);
+}
+
+static void pkey_ctx_freep(EVP_PKEY_CTX **p)
+{
+	EVP_PKEY_CTX_free(*p);
+}
+
+/* DER of ECDSA-Sig-Value built by us from the child's integers. */
+static int ecdsa_der(const struct sig_facts *s, unsigned char **der, int *len)
+{
+	ECDSA_SIG *es = ECDSA_SIG_new();
+	BIGNUM *r = BN_bin2bn(s->ecdsa_r.data, (int)s->ecdsa_r.len, NULL);
+	BIGNUM *sv = BN_bin2bn(s->ecdsa_s.data, (int)s->ecdsa_s.len, NULL);
+
+	if (!es || !r || !sv || ECDSA_SIG_set0(es, r, sv) != 1) {
+		BN_free(r);
+		BN_free(sv);
+		ECDSA_SIG_free(es);
+		return -ENOMEM;
+	}
+	*len = i2d_ECDSA_SIG(es, der);
+	ECDSA_SIG_free(es);
+	return *len > 0 ? 0 : -ENOMEM;
+}
+
+/* 1 valid, 0 not, -errno. */
+static int check_signature(const struct trust_cert *c, const struct sig_facts *s, const EVP_MD *md,
+			   const uint8_t *dig, unsigned int dig_len)
+{
+	_cleanup_(pkey_ctx_freep) EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new(c->pkey, NULL);
+	unsigned char *der = NULL;
+	int len = 0, r;
+
+	if (!ctx || EVP_PKEY_verify_init(ctx) != 1 || EVP_PKEY_CTX_set_signature_md(ctx, md) != 1)
+		return -EIO;
+	if (c->key_type == EVP_PKEY_RSA) {
+		if (EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_PKCS1_PADDING) != 1)
+			return -EIO;
+		r = EVP_PKEY_verify(ctx, s->value.data, s->value.len, dig, dig_len);
+	} else {
+		r = ecdsa_der(s, &der, &len);
+		if (r < 0)
+			return r;
+		r = EVP_PKEY_verify(ctx, der, (size_t)len, dig, dig_len);
+		OPENSSL_free(der);
+	}
+	return r == 1 ? 1 : 0;
+}
+
+static bool key_matches(const struct trust_cert *c, uint32_t pkey_nid)
+{
+	return (c->key_type == EVP_PKEY_RSA && pkey_nid == NID_rsaEncryption) ||
+	       (c->key_type == EVP_PKEY_EC && pkey_nid == NID_X9_62_id_ecPublicKey);
+}
+
+/* Everything after the format checks: digest, lookup, signature. */
+static int decide(const struct trust_store *ts, const uint8_t *buf, uint64_t size,
+		  const struct sig_facts *sig, struct verify_result *out)
+{
+	const EVP_MD *md = md_by_nid((int)sig->digest_nid);
+	uint8_t dig[EVP_MAX_MD_SIZE];
+	unsigned int dig_len = 0;
+	int r;
+
+	if (!md)
+		return verdict(out, VERIFY_MALFORMED, "digest algorithm not available");
+	out->digest_nid = (int)sig->digest_nid;
+	r = digest_bytes(buf, size, out->content_len, md, out->sha256, dig, &dig_len);
+	if (r < 0)
+		return r;
+	out->cert = find_cert(ts, sig);
+	if (!out->cert)
+		return verdict(out, VERIFY_UNTRUSTED, "no trusted certificate has the signer's id");
+	if (!key_matches(out->cert, sig->pkey_nid))
+		return verdict(out, VERIFY_INVALID,
+			       "signature algorithm does not match the key of %s",
+			       out->cert->file);
+	r = check_signature(out->cert, sig, md, dig, dig_len);
+	if (r < 0)
+		return r;
+	if (r == 0)
+		return verdict(out, VERIFY_INVALID, "signature does not verify with %s",
+			       out->cert->file);
+	return verdict(out, VERIFY_VALID, "%s", "");
+}
+
+int verify_module(const struct trust_store *ts, int fd, uint64_t size, const struct sig_facts *sig,
+		  unsigned int flags, struct verify_result *out)
+{
+	struct mapping m = {0};
+	struct trailer t;
+	const uint8_t *buf;
+	const char *why;
+	int r;
+
+	*out = (struct verify_result){.state = VERIFY_MALFORMED};
+	r = map_bytes(fd, size, &m, &buf);
+	if (r < 0)
+		return r;
+	why = trailer_read(buf, size, &t);
+	if (!why && t.present)
+		why = child_agrees(&t, sig);
+	if (!why && t.present && sig->state == WIRE_SIG_MALFORMED)
+		r = verdict(out, VERIFY_MALFORMED, "%s",
+			    sig->problem ? sig->problem : "broken PKCS#7 signature");
+	else if (why || (!t.present && sig->state != WIRE_SIG_NONE))
+		r = verdict(out, VERIFY_MALFORMED, "%s",
+			    why ? why : "the sandboxed parser reports a signature the bytes lack");
+	else if (!t.present)
+		r = verdict(out, VERIFY_NONE, "%s", "no signature");
+	else if ((why = facts_rules(sig, flags)))
+		r = verdict(out, VERIFY_MALFORMED, "%s", why);
+	else {
+		out->content_len = t.content_len;
+		r = decide(ts, buf, size, sig, out);
+	}
+	if (r == 0 && out->state != VERIFY_VALID && out->state != VERIFY_INVALID &&
+	    out->state != VERIFY_UNTRUSTED)
+		r = digest_bytes(buf, size, 0, NULL, out->sha256, NULL, NULL);
+	mapping_release(&m);
+	ERR_clear_error();
+	return r;
+}
