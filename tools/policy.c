@@ -104,8 +104,11 @@ static int do_check(const char *root, int argc, char *argv[])
 				"absent: the built-in settings apply (mode permissive, default "
 				"deny, audit required, cmdline-override yes)");
 	int r = policy_trust_names(root, &trust);
+	/* an empty store is still a store: every cert= name is then unknown */
+	static const char *const none[1] = {NULL};
 	if (r == 0 && !policy_refused(l.policy))
-		r = policy_lint(l.policy, (const char *const *)trust.v, trust.n, &l.diags);
+		r = policy_lint(l.policy, trust.v ? (const char *const *)trust.v : none, trust.n,
+				&l.diags);
 	policy_names_release(&trust);
 	if (r < 0) {
 		log_error("checking the policy: %s\n", strerror(-r));
