@@ -230,12 +230,17 @@ int inspect_file(int dirfd, const char *path, const struct inspect_limits *lim,
 	_cleanup_close_ int memfd = -1;
 	_cleanup_close_ int ro = -1;
 	struct stat st;
+	struct inspect_limits eff = lim ? *lim : inspect_default_limits;
 	int r;
 
 	*out = (struct inspected){.memfd_ro = -1};
 	strbuf_clear(err);
-	if (!lim)
-		lim = &inspect_default_limits;
+	/* a zero means "the default", never "nothing allowed" or "no time" */
+	if (!eff.max_module_bytes)
+		eff.max_module_bytes = inspect_default_limits.max_module_bytes;
+	if (!eff.timeout_ms)
+		eff.timeout_ms = inspect_default_limits.timeout_ms;
+	lim = &eff;
 	r = open_module(dirfd, path, &fd, &st, &kind, err);
 	if (r < 0)
 		return r;

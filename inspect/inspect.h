@@ -29,13 +29,14 @@ struct inspect_limits {
 extern const struct inspect_limits inspect_default_limits;
 
 struct inspected {
-	int memfd_ro;             /* parent: sealed, read-only fd of the module bytes; -1 if none */
-	uint64_t size;            /* parent: size of those bytes (fstat, after sealing) */
+	int memfd_ro;  /* parent: sealed, read-only fd of the module bytes; -1 if none */
+	uint64_t size; /* parent: size of those bytes (fstat, after sealing) */
 	enum wire_compression compression; /* parent: detected by magic on the opened file */
-	struct module_facts facts;         /* child B's validated reply */
+	struct module_facts facts;	   /* child B's validated reply */
 };
 
-/* Inspect the module file at path (relative to dirfd or absolute).
+/* Inspect the module file at path (relative to dirfd or absolute). lim NULL,
+ * or a zero field in it, means the default.
  * 0 on success; on failure -errno and `err` holds one clear sentence naming the
  * cause ("decompression output exceeds 512 MiB", "child killed by signal 31
  * (SIGSYS)", "invalid reply: field 24 length past end of message"), without
