@@ -27,8 +27,8 @@ const struct tool compat_tools[] = {
 
 const struct tool admin_tools[] = {
 	{"status", tool_not_built, "show mode, policy, trust store, trail, kernel state"},
-	{"verify", tool_not_built, "verify module signatures against the trust store"},
-	{"keys", tool_not_built, "manage the trust store (list, import, extract-kernel)"},
+	{"verify", tool_verify, "verify module signatures against the trust store"},
+	{"keys", tool_keys, "manage the trust store (list, import, extract-kernel)"},
 	{"policy", tool_policy, "check, test, show and generate policy"},
 	{"audit", tool_not_built, "show, verify and export the audit trail"},
 	{"lsm", tool_not_built, "enable, disable and inspect the kernel-side program"},

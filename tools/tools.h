@@ -17,6 +17,10 @@ int tool_rmmod(int argc, char *argv[]);
 int tool_modinfo(int argc, char *argv[]);
 int tool_not_built(int argc, char *argv[]);
 
+/* `modgate verify` and `modgate keys`. */
+int tool_verify(int argc, char *argv[]);
+int tool_keys(int argc, char *argv[]);
+
 /* `modgate policy` (check, show, test, generate). */
 int tool_policy(int argc, char *argv[]);
 
