@@ -101,8 +101,9 @@ static int take_reply(const struct child_reply *rep, struct extracted *e, struct
 			r = take_cert(e, &it, err);
 			break;
 		case WT_CERT_RELEASE:
-			if (!release_ok(it.data, it.len))
-				return fail(err, -EPROTO, "the image names no usable kernel release");
+			/* unusable as a file name part: as if the image named none */
+			if (!release_ok(it.data, it.len) || e->release)
+				break;
 			e->release = strndup((const char *)it.data, it.len);
 			if (!e->release)
 				r = fail(err, -ENOMEM, "out of memory");
