@@ -13,7 +13,7 @@
 #include "loader/kstate.h"
 
 /* sysfs attributes are one short line; /proc/cmdline is at most a page or two */
-#define ATTR_MAX 4096
+#define ATTR_MAX	 4096
 #define CMDLINE_FILE_MAX (64u << 10)
 
 static int module_path(char *buf, size_t size, const char *name, const char *attr)

@@ -57,8 +57,10 @@ static char *permission_reason(void)
 	if (kstate_modules_disabled() == 1)
 		return strdup("the kernel refuses every module load (kernel.modules_disabled=1)");
 	if (kstate_lockdown(&lockdown) == 0 && !streq(lockdown, "none")) {
-		if (asprintf(&s, "the kernel is locked down (%s) and refused the module: "
-				 "unsigned, or signed by a key it does not trust", lockdown) < 0)
+		if (asprintf(&s,
+			     "the kernel is locked down (%s) and refused the module: "
+			     "unsigned, or signed by a key it does not trust",
+			     lockdown) < 0)
 			return NULL;
 		return s;
 	}
@@ -75,8 +77,10 @@ char *loader_explain_load_error(int err)
 		char *s;
 		int enforce = kstate_sig_enforce();
 		if (asprintf(&s, "the kernel rejected the module signature%s",
-			     enforce == 1 ? " (module.sig_enforce=1: only validly signed modules load)"
-					  : " (it is invalid, or made by a key the kernel does not trust)") < 0)
+			     enforce == 1
+				     ? " (module.sig_enforce=1: only validly signed modules load)"
+				     : " (it is invalid, or made by a key the kernel does not "
+				       "trust)") < 0)
 			return NULL;
 		return s;
 	}
@@ -85,8 +89,9 @@ char *loader_explain_load_error(int err)
 	case ETXTBSY:
 		return strdup("the kernel found the module bytes open for writing (ETXTBSY)");
 	case ENOEXEC:
-		return strdup("the kernel cannot use this module: wrong vermagic, architecture or ELF "
-			      "format (see dmesg)");
+		return strdup(
+			"the kernel cannot use this module: wrong vermagic, architecture or ELF "
+			"format (see dmesg)");
 	default:
 		return NULL;
 	}

@@ -20,7 +20,7 @@
 
 /* finit_module flags (uapi linux/module.h), set only by --force* */
 #define LOAD_IGNORE_MODVERSIONS 1u
-#define LOAD_IGNORE_VERMAGIC 2u
+#define LOAD_IGNORE_VERMAGIC	2u
 
 enum load_step {
 	LOAD_STEP_NONE,
@@ -42,7 +42,10 @@ struct load_result {
 	const char *path;    /* its file (both owned by the plan) */
 };
 
-#define LOAD_RESULT_INIT {LOAD_STEP_NONE, STRBUF_INIT, NULL, NULL}
+#define LOAD_RESULT_INIT                                                                           \
+	{                                                                                          \
+		LOAD_STEP_NONE, STRBUF_INIT, NULL, NULL                                            \
+	}
 
 /* 0 or -errno (the kernel's, or inspect's). */
 int loader_load(const struct load_request *req, struct load_result *res);

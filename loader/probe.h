@@ -24,10 +24,10 @@ enum probe_flags {
 	PROBE_FORCE_VERMAGIC = 1u << 0,
 	PROBE_FORCE_MODVERSION = 1u << 1,
 	PROBE_IGNORE_COMMAND = 1u << 2, /* -i: no install command, no softdeps for the module */
-	PROBE_IGNORE_LOADED = 1u << 3,  /* -D: do not ask the kernel what is live */
+	PROBE_IGNORE_LOADED = 1u << 3,	/* -D: do not ask the kernel what is live */
 	PROBE_DRY_RUN = 1u << 4,
 	PROBE_FAIL_ON_LOADED = 1u << 5, /* --first-time */
-	PROBE_BLACKLIST = 1u << 6,      /* -b */
+	PROBE_BLACKLIST = 1u << 6,	/* -b */
 	PROBE_BLACKLIST_ALIAS_ONLY = 1u << 7,
 };
 
@@ -54,12 +54,12 @@ int loader_probe(struct plan *p, struct plan_mod *mod, unsigned int flags,
 		 const char *extra_options, const struct loader_ui *ui, struct load_result *fail);
 
 struct remove_opts {
-	bool ignore_commands; /* -i */
-	bool ignore_loaded;   /* -D */
-	bool first_time;      /* --first-time */
-	bool force;           /* -f: O_TRUNC */
-	bool dry_run;         /* -n */
-	bool holders;         /* --remove-holders */
+	bool ignore_commands;	      /* -i */
+	bool ignore_loaded;	      /* -D */
+	bool first_time;	      /* --first-time */
+	bool force;		      /* -f: O_TRUNC */
+	bool dry_run;		      /* -n */
+	bool holders;		      /* --remove-holders */
 	unsigned long long wait_msec; /* -w */
 };
 

@@ -32,10 +32,10 @@ static int add_result(struct modprobe_config *cfg, char *modname, char *param, c
 		return r;
 	}
 	if (config_underscores(modname) < 0)
-		return modprobe_config_add_diag(
-			cfg,
-			"Ignoring bad option on kernel command line while parsing module name: '%s'",
-			modname);
+		return modprobe_config_add_diag(cfg,
+						"Ignoring bad option on kernel command line while "
+						"parsing module name: '%s'",
+						modname);
 	return modprobe_config_add_options(cfg, modname, param, at);
 }
 

@@ -219,7 +219,8 @@ int plan_from_path(struct plan *p, const char *path, struct plan_mod **out)
 		m->path = TAKE_PTR(abspath);
 	} else if (!streq(m->path, abspath)) {
 		report(p, PLAN_ERROR,
-		       "module '%s' is already known with another path: new path '%s', old path '%s'",
+		       "module '%s' is already known with another path: new path '%s', old path "
+		       "'%s'",
 		       m->name, abspath, m->path);
 		return -EEXIST;
 	}
@@ -401,13 +402,13 @@ static int resolve_names(struct plan *p, char *const *names, size_t n, struct pl
 			return r;
 		if (r < 0)
 			report(p, PLAN_ERROR,
-			       "failed to look up soft dependency '%s', continuing anyway", names[i]);
+			       "failed to lookup soft dependency '%s', continuing anyway.",
+			       names[i]);
 	}
 	return 0;
 }
 
-int plan_softdeps(struct plan *p, struct plan_mod *m, struct plan_list *pre,
-		  struct plan_list *post)
+int plan_softdeps(struct plan *p, struct plan_mod *m, struct plan_list *pre, struct plan_list *post)
 {
 	for (size_t i = 0; p->cfg && i < p->cfg->n_softdeps; i++) {
 		const struct cfg_deps *d = &p->cfg->softdeps[i];

@@ -41,11 +41,11 @@ struct plan_mod {
 	enum moddb_builtin builtin;
 	bool dep_init;
 	bool visited, required; /* per plan_probe_list() */
-	bool ignorecmd;         /* its install command does not run (it has softdeps) */
+	bool ignorecmd;		/* its install command does not run (it has softdeps) */
 	bool options_init, install_init, remove_init;
-	char *options;          /* config options joined by ' ', or NULL */
-	const char *install;    /* install command text (into the config), or NULL */
-	const char *remove;     /* remove command text, or NULL */
+	char *options;	     /* config options joined by ' ', or NULL */
+	const char *install; /* install command text (into the config), or NULL */
+	const char *remove;  /* remove command text, or NULL */
 };
 
 struct plan_list {

@@ -71,7 +71,8 @@ static char *join_params(char **args, int n)
 {
 	struct strbuf sb = STRBUF_INIT;
 	for (int i = 0; i < n; i++)
-		if ((i && strbuf_append_char(&sb, ' ') < 0) || strbuf_append_str(&sb, args[i]) < 0) {
+		if ((i && strbuf_append_char(&sb, ' ') < 0) ||
+		    strbuf_append_str(&sb, args[i]) < 0) {
 			strbuf_release(&sb);
 			return NULL;
 		}
@@ -134,8 +135,8 @@ static int insert(const char *filename, const char *params, unsigned int kflags)
 	int r = loader_load(&req, &res);
 	if (r < 0) {
 		log_error("could not insert module %s: %s\n", filename, mod_strerror(-r));
-		_cleanup_free_ char *why = res.step == LOAD_STEP_KERNEL ? loader_explain_load_error(r)
-									 : NULL;
+		_cleanup_free_ char *why =
+			res.step == LOAD_STEP_KERNEL ? loader_explain_load_error(r) : NULL;
 		if (res.step == LOAD_STEP_INSPECT && res.why.len)
 			log_error("%s: %s\n", filename, strbuf_str(&res.why));
 		else if (why)

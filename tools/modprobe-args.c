@@ -100,7 +100,8 @@ int modprobe_join_params(char *const *args, int n, char **out)
 		if (i > 0)
 			r = strbuf_append_char(&sb, ' ');
 		if (r == 0 && quote)
-			r = strbuf_appendf(&sb, "%.*s\"%s\"", (int)(value - args[i]), args[i], value);
+			r = strbuf_appendf(&sb, "%.*s\"%s\"", (int)(value - args[i]), args[i],
+					   value);
 		else if (r == 0)
 			r = strbuf_append_str(&sb, args[i]);
 	}

@@ -17,6 +17,7 @@
 #include <inttypes.h>
 #include <limits.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -246,30 +247,49 @@ static int parse_wait(struct modprobe *mp, const char *arg)
 }
 
 /* The options that only set a flag. */
+static const struct {
+	int opt;
+	size_t offset;
+} flag_options[] = {
+	{'r', offsetof(struct modprobe, do_remove)},
+	{OPT_REMOVE_HOLDERS, offsetof(struct modprobe, remove_holders)},
+	{OPT_FIRST_TIME, offsetof(struct modprobe, first_time)},
+	{'i', offsetof(struct modprobe, ignore_commands)},
+	{'b', offsetof(struct modprobe, use_blacklist)},
+	{'f', offsetof(struct modprobe, force)},
+	{OPT_FORCE_MODVERSION, offsetof(struct modprobe, strip_modversion)},
+	{OPT_FORCE_VERMAGIC, offsetof(struct modprobe, strip_vermagic)},
+	{'R', offsetof(struct modprobe, lookup_only)},
+	{'c', offsetof(struct modprobe, show_config)},
+	{OPT_SHOW_MODVERSIONS, offsetof(struct modprobe, show_modversions)},
+	{OPT_SHOW_EXPORTS, offsetof(struct modprobe, show_exports)},
+	{'n', offsetof(struct modprobe, dry_run)},
+};
+
 static bool flag_option(struct modprobe *mp, int c)
 {
+	for (size_t i = 0; i < ARRAY_SIZE(flag_options); i++) {
+		if (flag_options[i].opt == c) {
+			*(bool *)((char *)mp + flag_options[i].offset) = true;
+			return true;
+		}
+	}
 	switch (c) {
 	case 'a':
 		mp->log_prio = LOG_PRIO_WARNING;
 		mp->use_all = true;
 		return true;
-	case 'r': mp->do_remove = true; return true;
-	case OPT_REMOVE_HOLDERS: mp->remove_holders = true; return true;
-	case OPT_FIRST_TIME: mp->first_time = true; return true;
-	case 'i': mp->ignore_commands = true; return true;
-	case 'b': mp->use_blacklist = true; return true;
-	case 'f': mp->force = true; return true;
-	case OPT_FORCE_MODVERSION: mp->strip_modversion = true; return true;
-	case OPT_FORCE_VERMAGIC: mp->strip_vermagic = true; return true;
-	case 'D': mp->ignore_loaded = mp->dry_run = mp->do_show = true; return true;
-	case 'R': mp->lookup_only = true; return true;
-	case 'c': mp->show_config = true; return true;
-	case OPT_SHOW_MODVERSIONS: mp->show_modversions = true; return true;
-	case OPT_SHOW_EXPORTS: mp->show_exports = true; return true;
-	case 'n': mp->dry_run = true; return true;
-	case 'd': mp->root = optarg; return true;
-	case 'S': mp->kversion = optarg; return true;
-	default: return false;
+	case 'D':
+		mp->ignore_loaded = mp->dry_run = mp->do_show = true;
+		return true;
+	case 'd':
+		mp->root = optarg;
+		return true;
+	case 'S':
+		mp->kversion = optarg;
+		return true;
+	default:
+		return false;
 	}
 }
 
@@ -389,8 +409,10 @@ static void insert_failed(struct modprobe *mp, const char *name, int err,
 	if (err == -EEXIST)
 		ERR(mp, "could not insert '%s': Module already in kernel\n", name);
 	else if (err == -ENOENT)
-		ERR(mp, "could not insert '%s': Unknown symbol in module, or unknown parameter "
-			"(see dmesg)\n", name);
+		ERR(mp,
+		    "could not insert '%s': Unknown symbol in module, or unknown parameter "
+		    "(see dmesg)\n",
+		    name);
 	else
 		ERR(mp, "could not insert '%s': %s\n", name, strerror(-err));
 	if (fail->step == LOAD_STEP_INSPECT && fail->why.len) {

@@ -24,12 +24,9 @@
 #include "tools/tools.h"
 
 static const struct option long_opts[] = {
-	{"force", no_argument, NULL, 'f'},
-	{"syslog", no_argument, NULL, 's'},
-	{"verbose", no_argument, NULL, 'v'},
-	{"version", no_argument, NULL, 'V'},
-	{"help", no_argument, NULL, 'h'},
-	{NULL, 0, NULL, 0},
+	{"force", no_argument, NULL, 'f'},   {"syslog", no_argument, NULL, 's'},
+	{"verbose", no_argument, NULL, 'v'}, {"version", no_argument, NULL, 'V'},
+	{"help", no_argument, NULL, 'h'},    {NULL, 0, NULL, 0},
 };
 
 static void help(void)
@@ -121,15 +118,24 @@ int tool_rmmod(int argc, char *argv[])
 	optind = 0;
 	while ((c = getopt_long(argc, argv, "fsvVwh", long_opts, NULL)) != -1) {
 		switch (c) {
-		case 'f': force = true; break;
-		case 's': log_set_syslog(true); break;
-		case 'v': verbose++; break;
-		case 'h': help(); return EXIT_SUCCESS;
+		case 'f':
+			force = true;
+			break;
+		case 's':
+			log_set_syslog(true);
+			break;
+		case 'v':
+			verbose++;
+			break;
+		case 'h':
+			help();
+			return EXIT_SUCCESS;
 		case 'V':
 			puts("modgate version " MODGATE_VERSION);
 			puts(MODGATE_FEATURES);
 			return EXIT_SUCCESS;
-		case '?': return EXIT_FAILURE;
+		case '?':
+			return EXIT_FAILURE;
 		default:
 			log_error("unexpected getopt_long() value '%c'.\n", c);
 			return EXIT_FAILURE;
