@@ -20,12 +20,8 @@
 #define CONFIG_FILE_MAX (16u << 20)
 
 const char *const modprobe_config_default_paths[] = {
-	"/etc/modprobe.d",
-	"/run/modprobe.d",
-	"/usr/local/lib/modprobe.d",
-	"/usr/lib/modprobe.d",
-	"/lib/modprobe.d",
-	NULL,
+	"/etc/modprobe.d",     "/run/modprobe.d", "/usr/local/lib/modprobe.d",
+	"/usr/lib/modprobe.d", "/lib/modprobe.d", NULL,
 };
 
 /* Grow an array of n elements of size sz by one; 0 or -ENOMEM. */
@@ -260,7 +256,8 @@ static int directive(struct line_ctx *c, const char *cmd, bool deps_only)
 			    : add_deps(&cfg->weakdeps, &cfg->n_weakdeps, mod, text, c->at, false);
 	}
 	if (deps_only)
-		return diag(cfg, "%s line %u: ignoring '%s': only softdep and weakdep are read here",
+		return diag(cfg,
+			    "%s line %u: ignoring '%s': only softdep and weakdep are read here",
 			    c->at.file, c->at.line, cmd);
 	if (streq(cmd, "alias")) {
 		char *pattern = next_word(c), *mod = next_word(c);
@@ -290,8 +287,7 @@ static int directive(struct line_ctx *c, const char *cmd, bool deps_only)
 	return 1;
 }
 
-static int parse_line(struct modprobe_config *cfg, char *line, struct cfg_origin at,
-		      bool deps_only)
+static int parse_line(struct modprobe_config *cfg, char *line, struct cfg_origin at, bool deps_only)
 {
 	if (line[0] == '\0' || line[0] == '#')
 		return 0;
@@ -448,8 +444,7 @@ static int conf_read(struct modprobe_config *cfg, const struct conf_file *f)
 	return modprobe_config_parse(cfg, file, buf, len, f->deps_only);
 }
 
-int modprobe_config_load(struct modprobe_config *cfg, const char *const *paths,
-			 const char *moddir)
+int modprobe_config_load(struct modprobe_config *cfg, const char *const *paths, const char *moddir)
 {
 	struct conf_list l = {0};
 	int r = 0;
@@ -458,7 +453,8 @@ int modprobe_config_load(struct modprobe_config *cfg, const char *const *paths,
 	if (moddir) {
 		r = conf_add(&l, "modules.softdep", path_join(moddir, "modules.softdep"), true);
 		if (r == 0)
-			r = conf_add(&l, "modules.weakdep", path_join(moddir, "modules.weakdep"), true);
+			r = conf_add(&l, "modules.weakdep", path_join(moddir, "modules.weakdep"),
+				     true);
 	}
 	for (size_t i = 0; r == 0 && paths[i]; i++)
 		r = conf_list_dir(cfg, &l, paths[i]);
@@ -520,8 +516,8 @@ void modprobe_config_free(struct modprobe_config *cfg)
 	*cfg = (struct modprobe_config){0};
 }
 
-int modprobe_config_add_options(struct modprobe_config *cfg, const char *modname,
-				const char *text, struct cfg_origin at)
+int modprobe_config_add_options(struct modprobe_config *cfg, const char *modname, const char *text,
+				struct cfg_origin at)
 {
 	return add_text(&cfg->options, &cfg->n_options, modname, text, at, true);
 }

@@ -78,8 +78,7 @@ struct modprobe_config {
 /* Read the configuration: `paths` (NULL for the defaults) and, when moddir
  * is not NULL, moddir/modules.softdep and moddir/modules.weakdep.
  * Missing directories and files are not errors. 0 or -ENOMEM. */
-int modprobe_config_load(struct modprobe_config *cfg, const char *const *paths,
-			 const char *moddir);
+int modprobe_config_load(struct modprobe_config *cfg, const char *const *paths, const char *moddir);
 
 /* Parse one file's text. deps_only: honour only softdep and weakdep lines. */
 int modprobe_config_parse(struct modprobe_config *cfg, const char *file, const char *buf,
@@ -90,8 +89,8 @@ void modprobe_config_free(struct modprobe_config *cfg);
 /* Entries that do not come from a file (the kernel command line, see
  * moddb/cmdline.h), appended after everything read so far. options text:
  * tabs become spaces, as for files. 0 or -ENOMEM. */
-int modprobe_config_add_options(struct modprobe_config *cfg, const char *modname,
-				const char *text, struct cfg_origin at);
+int modprobe_config_add_options(struct modprobe_config *cfg, const char *modname, const char *text,
+				struct cfg_origin at);
 int modprobe_config_add_blacklist(struct modprobe_config *cfg, const char *modname,
 				  struct cfg_origin at);
 int modprobe_config_add_diag(struct modprobe_config *cfg, const char *fmt, ...) _printf_(2, 3);

@@ -31,7 +31,7 @@ struct index {
 };
 
 struct node {
-	const char *prefix; /* "" when absent */
+	const char *prefix;	  /* "" when absent */
 	unsigned int first, last; /* first > last: no children */
 	const uint8_t *children;
 	uint32_t nvalues;
@@ -150,7 +150,8 @@ static int node_parse(struct index *idx, uint32_t ptr, struct node *n)
 	if (ptr & NODE_PREFIX) {
 		n->prefix = string_at(idx, off, &off);
 		if (!n->prefix)
-			return fail(idx, -EBADMSG, "index node prefix runs past the end of the file");
+			return fail(idx, -EBADMSG,
+				    "index node prefix runs past the end of the file");
 	}
 	n->first = 1;
 	n->last = 0;
@@ -264,8 +265,7 @@ static void walk_init(struct walk *w, struct index *idx, enum index_reader rd,
 	w->key[0] = '\0';
 }
 
-int index_search(struct index *idx, const char *key, enum index_reader rd,
-		 struct index_values *out)
+int index_search(struct index *idx, const char *key, enum index_reader rd, struct index_values *out)
 {
 	struct walk w;
 	struct node n;

@@ -34,7 +34,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define INDEX_MAGIC 0xB007F457u
+#define INDEX_MAGIC	    0xB007F457u
 #define INDEX_VERSION_MAJOR 0x0002u
 /* Longest key (and so deepest recursion) a query will follow. */
 #define INDEX_MAX_KEY 2048

@@ -178,8 +178,8 @@ static int add_match(struct moddb_matches *ms, char *name, enum moddb_builtin bu
 		     const struct cfg_text *command, const char *alias)
 {
 	char *a = alias ? strdup(alias) : NULL;
-	struct moddb_match *nv = name && (a || !alias)
-		? reallocarray(ms->v, ms->n + 1, sizeof(*nv)) : NULL;
+	struct moddb_match *nv =
+		name && (a || !alias) ? reallocarray(ms->v, ms->n + 1, sizeof(*nv)) : NULL;
 	if (!nv) {
 		free(name);
 		free(a);
@@ -231,7 +231,8 @@ static int step_exact(struct moddb *db, int which, const char *name, struct modd
 	if (r < 0)
 		return r;
 	return add_match(out, moddb_modname_normalize(name),
-			 which == IDX_BUILTIN ? MODDB_BUILTIN_YES : MODDB_BUILTIN_UNKNOWN, NULL, NULL);
+			 which == IDX_BUILTIN ? MODDB_BUILTIN_YES : MODDB_BUILTIN_UNKNOWN, NULL,
+			 NULL);
 }
 
 static int step_wild(struct moddb *db, int which, const char *name, struct moddb_matches *out)
@@ -240,7 +241,8 @@ static int step_wild(struct moddb *db, int which, const char *name, struct moddb
 	int r = db_search(db, which, name, true, &vals);
 	for (size_t i = 0; r == 0 && i < vals.n; i++)
 		r = add_match(out, strdup(vals.v[i].value),
-			      which == IDX_BUILTIN_ALIAS ? MODDB_BUILTIN_YES : MODDB_BUILTIN_UNKNOWN,
+			      which == IDX_BUILTIN_ALIAS ? MODDB_BUILTIN_YES
+							 : MODDB_BUILTIN_UNKNOWN,
 			      NULL, name);
 	index_values_release(&vals);
 	return r == -ENOENT ? 0 : r;

@@ -32,8 +32,8 @@ enum moddb_builtin {
 };
 
 struct moddb_match {
-	char *name;                 /* module name */
-	enum moddb_builtin builtin; /* what the lookup step established */
+	char *name;			/* module name */
+	enum moddb_builtin builtin;	/* what the lookup step established */
 	const struct cfg_text *command; /* step 4: the install/remove line */
 	/* The alias the module was found through (steps 1, 3, 5 and 7: the
 	 * config pattern, or the normalised name looked up), NULL for a name.

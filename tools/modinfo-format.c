@@ -18,9 +18,9 @@
 static const char *const sig_id_names[] = {"PGP", "X509", "PKCS#7"};
 #define SIG_ALGO_COUNT 2
 #define SIG_HASH_COUNT 9
-#define SIG_ID_PKCS7 2
-#define SIG_MAGIC_LEN 28
-#define SIG_INFO_LEN 12
+#define SIG_ID_PKCS7   2
+#define SIG_MAGIC_LEN  28
+#define SIG_INFO_LEN   12
 
 static int list_add(struct modinfo_list *l, const char *key, size_t klen, const char *value,
 		    size_t vlen)
@@ -109,7 +109,8 @@ static bool kmod_shows_signature(const struct sig_facts *sig, uint64_t size)
 	const uint8_t *t = sig->trailer;
 	if (!sig->has_trailer || size < SIG_MAGIC_LEN + SIG_INFO_LEN)
 		return false;
-	uint64_t sig_len = (uint64_t)t[8] << 24 | (uint64_t)t[9] << 16 | (uint64_t)t[10] << 8 | t[11];
+	uint64_t sig_len =
+		(uint64_t)t[8] << 24 | (uint64_t)t[9] << 16 | (uint64_t)t[10] << 8 | t[11];
 	if (t[0] >= SIG_ALGO_COUNT || t[1] >= SIG_HASH_COUNT || t[2] > SIG_ID_PKCS7 ||
 	    sig_len == 0 || size - SIG_MAGIC_LEN - SIG_INFO_LEN < t[3] + t[4] + sig_len)
 		return false;
@@ -181,7 +182,8 @@ static int param_add(struct params *ps, const char *key, const char *value)
 	int namelen = (int)(colon - value);
 	size_t i;
 	for (i = 0; i < ps->n; i++)
-		if (ps->v[i].namelen == namelen && memcmp(ps->v[i].name, value, (size_t)namelen) == 0)
+		if (ps->v[i].namelen == namelen &&
+		    memcmp(ps->v[i].name, value, (size_t)namelen) == 0)
 			break;
 	if (i == ps->n) {
 		struct param *nv = reallocarray(ps->v, ps->n + 1, sizeof(*nv));
@@ -210,12 +212,14 @@ static void params_print(FILE *out, const struct modinfo_opts *o, const struct p
 		if (!p->desc && o->field)
 			fprintf(out, "%.*s: (%s)%c", p->namelen, p->name, p->type, o->sep);
 		else if (!p->desc)
-			fprintf(out, "%-*s%.*s:%s%c", width, col, p->namelen, p->name, p->type, o->sep);
+			fprintf(out, "%-*s%.*s:%s%c", width, col, p->namelen, p->name, p->type,
+				o->sep);
 		else if (p->type)
 			fprintf(out, "%-*s%.*s:%s (%s)%c", width, col, p->namelen, p->name, p->desc,
 				p->type, o->sep);
 		else
-			fprintf(out, "%-*s%.*s:%s%c", width, col, p->namelen, p->name, p->desc, o->sep);
+			fprintf(out, "%-*s%.*s:%s%c", width, col, p->namelen, p->name, p->desc,
+				o->sep);
 	}
 }
 

@@ -24,8 +24,8 @@
 #include "inspect/inspect.h"
 #include "tools/modinfo-prefetch.h"
 
-#define RESULT_MAGIC 0x4650494du /* "MIPF" */
-#define RESULT_MAX_BODY (64u << 20)
+#define RESULT_MAGIC	 0x4650494du /* "MIPF" */
+#define RESULT_MAX_BODY	 (64u << 20)
 #define RESULT_MAX_ITEMS (1u << 20)
 
 struct result_head {

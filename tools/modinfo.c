@@ -39,9 +39,9 @@ struct modinfo_ctx {
 /* A module as libkmod's modinfo_do() sees it. */
 struct mi_module {
 	const char *name;
-	const char *path;            /* NULL: none known (built-in, or no modules.dep entry) */
-	enum moddb_builtin builtin;  /* known from the lookup, or UNKNOWN */
-	ssize_t pf_index;            /* its result from the prefetch workers, or -1 */
+	const char *path;	    /* NULL: none known (built-in, or no modules.dep entry) */
+	enum moddb_builtin builtin; /* known from the lookup, or UNKNOWN */
+	ssize_t pf_index;	    /* its result from the prefetch workers, or -1 */
 };
 
 /* One command-line argument, classified once before any output. */
@@ -86,8 +86,7 @@ static char *absolute(const char *p)
 	return r;
 }
 
-static int info_from_file(struct modinfo_ctx *c, const struct mi_module *m,
-			  struct modinfo_list *l)
+static int info_from_file(struct modinfo_ctx *c, const struct mi_module *m, struct modinfo_list *l)
 {
 	_cleanup_strbuf_ struct strbuf err = STRBUF_INIT;
 	int r = m->pf_index >= 0 ? prefetch_take(c->pf, (size_t)m->pf_index, l, &err)
@@ -274,12 +273,16 @@ static int parse_args(int argc, char *argv[], struct modinfo_ctx *c, bool *modna
 {
 	static const char *const short_fields[] = {
 		['a'] = "author", ['d'] = "description", ['l'] = "license",
-		['p'] = "parm", ['n'] = "filename",
+		['p'] = "parm",	  ['n'] = "filename",
 	};
 	int ch;
 	while ((ch = getopt_long(argc, argv, "adlpn0mF:k:b:Vh", cmdopts, NULL)) != -1) {
 		switch (ch) {
-		case 'a': case 'd': case 'l': case 'p': case 'n':
+		case 'a':
+		case 'd':
+		case 'l':
+		case 'p':
+		case 'n':
 			c->o.field = short_fields[ch];
 			break;
 		case '0':

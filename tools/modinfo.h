@@ -26,7 +26,7 @@ struct modinfo_list {
 
 struct modinfo_opts {
 	const char *field; /* -F (or -a -d -l -p -n); NULL: everything */
-	char sep;          /* '\n', or '\0' with -0 */
+	char sep;	   /* '\n', or '\0' with -0 */
 };
 
 /* "key=value" strings as libkmod splits them (a string without '=' is a key
@@ -34,8 +34,7 @@ struct modinfo_opts {
 int modinfo_list_add_strings(struct modinfo_list *l, char *const *strings, size_t n);
 /* The five signature entries, when kmod 30 would show them for these facts
  * about a module image of `size` bytes. 0 or -ENOMEM. */
-int modinfo_list_add_signature(struct modinfo_list *l, const struct sig_facts *sig,
-			       uint64_t size);
+int modinfo_list_add_signature(struct modinfo_list *l, const struct sig_facts *sig, uint64_t size);
 void modinfo_list_release(struct modinfo_list *l);
 
 /* kmod's hex rendering of binary signature fields: "AB:CD:..." with a
