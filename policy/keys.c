@@ -278,3 +278,40 @@ const char *key_string_fact(int k, const struct policy_request *rq, char buf[16]
 		return "";
 	}
 }
+
+void policy_request_each(const struct policy_request *rq,
+			 void (*fn)(void *ud, const char *key, const char *value), void *ud)
+{
+	char buf[16];
+	for (int k = 0; k < K_COUNT; k++) {
+		const struct key_def *d = &policy_keys[k];
+		if (d->form == FORM_ENUM) {
+			uint8_t v = key_enum_fact(k, rq), n = 0;
+			while (d->values[n])
+				n++;
+			fn(ud, d->name, v < n ? d->values[v] : "?");
+		} else
+			fn(ud, d->name, key_string_fact(k, rq, buf));
+	}
+}
+
+int policy_value_render(const char *v, struct strbuf *out)
+{
+	bool word = v[0] && v[0] != '@' && !glob_is_pattern(v);
+	for (const char *p = v; word && *p; p++)
+		if (strchr(" \t\r\n=,\"#\\", *p) || (unsigned char)*p < 0x20 || *p == 0x7f)
+			word = false;
+	if (word)
+		return strbuf_append_str(out, v);
+	int r = strbuf_append_char(out, '"');
+	for (const char *p = v; r == 0 && *p; p++) {
+		unsigned char c = (unsigned char)*p;
+		if (c == '"' || c == '\\')
+			r = strbuf_appendf(out, "\\%c", c);
+		else if (c < 0x20 || c == 0x7f)
+			r = strbuf_appendf(out, "\\x%02x", c);
+		else
+			r = strbuf_append_char(out, (char)c);
+	}
+	return r < 0 ? r : strbuf_append_char(out, '"');
+}

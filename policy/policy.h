@@ -151,6 +151,14 @@ void policy_evaluate(const struct policy *p, const struct policy_request *rq,
 /* "allow <file>:<line> (<rule>)", "deny default", "would deny: policy refused". */
 int policy_decision_describe(const struct policy_decision *d, struct strbuf *out);
 
+/* Each fact of rq, in key order, its value as a string (enum values by name,
+ * numbers in decimal, absent strings as ""); for `policy test`. */
+void policy_request_each(const struct policy_request *rq,
+			 void (*fn)(void *ud, const char *key, const char *value), void *ud);
+/* A value as a rule would write it: a plain word when it reads back as the
+ * same literal, else a quoted string. 0 or -ENOMEM. */
+int policy_value_render(const char *v, struct strbuf *out);
+
 /* ---- lint (`modgate policy check`) ---- */
 
 /* Warnings: unreachable rules, allow rules resting on module metadata alone,

@@ -21,14 +21,18 @@
 #include "tools/policy.h"
 #include "tools/tools.h"
 
+void policy_diag_log(const struct policy_diag *g)
+{
+	struct strbuf sb = STRBUF_INIT;
+	if (policy_diag_format(g, &sb) == 0)
+		fprintf(stderr, "%s\n", strbuf_str(&sb));
+	strbuf_release(&sb);
+}
+
 static void print_diags(const struct policy_diags *d)
 {
-	for (size_t i = 0; i < d->n; i++) {
-		struct strbuf sb = STRBUF_INIT;
-		if (policy_diag_format(&d->v[i], &sb) == 0)
-			fprintf(stderr, "%s\n", strbuf_str(&sb));
-		strbuf_release(&sb);
-	}
+	for (size_t i = 0; i < d->n; i++)
+		policy_diag_log(&d->v[i]);
 }
 
 static bool cert_file_name(const char *n)
