@@ -85,6 +85,9 @@ int dm_load_facts(const struct dm_config *cfg, struct dm_modules *mods,
 		if (!m->facts)
 			todo[n++] = m;
 	}
+	if (rq->cache_dir)
+		log_debug("depmod cache: %zu of %zu modules unchanged%s\n", mods->n - n, mods->n,
+			  cache ? "" : " (no usable cache directory)");
 	int r = parse_missing(todo, n, rq->workers);
 	if (r < 0)
 		return r;

@@ -305,22 +305,24 @@ static int gen_devname(struct gen *x, struct strbuf *out)
 	return 0;
 }
 
+/* -n prints the text files kmod 30 prints: not the indexes, and not
+ * modules.weakdep, which kmod 30 does not know (kmod 33 prints it too). */
 static const struct depfile {
 	const char *name;
 	int (*gen)(struct gen *x, struct strbuf *out);
-	bool binary; /* not shown by -n */
+	bool shown;
 } depfiles[] = {
-	{"modules.dep", gen_dep, false},
-	{"modules.dep.bin", gen_dep_bin, true},
-	{"modules.alias", gen_alias, false},
-	{"modules.alias.bin", gen_alias_bin, true},
-	{"modules.softdep", gen_softdep, false},
+	{"modules.dep", gen_dep, true},
+	{"modules.dep.bin", gen_dep_bin, false},
+	{"modules.alias", gen_alias, true},
+	{"modules.alias.bin", gen_alias_bin, false},
+	{"modules.softdep", gen_softdep, true},
 	{"modules.weakdep", gen_weakdep, false},
-	{"modules.symbols", gen_symbols, false},
-	{"modules.symbols.bin", gen_symbols_bin, true},
-	{"modules.builtin.bin", gen_builtin_bin, true},
-	{"modules.builtin.alias.bin", gen_builtin_alias_bin, true},
-	{"modules.devname", gen_devname, false},
+	{"modules.symbols", gen_symbols, true},
+	{"modules.symbols.bin", gen_symbols_bin, false},
+	{"modules.builtin.bin", gen_builtin_bin, false},
+	{"modules.builtin.alias.bin", gen_builtin_alias_bin, false},
+	{"modules.devname", gen_devname, true},
 };
 #define N_DEPFILES ARRAY_SIZE(depfiles)
 
@@ -418,7 +420,7 @@ int dm_write_outputs(const struct dm_config *cfg, struct dm_modules *mods, struc
 	if (r == 0)
 		r = dm_graph_owned_symbols(g, &x.syms, &x.n_syms);
 	for (size_t i = 0; r == 0 && i < N_DEPFILES; i++) {
-		if (show && depfiles[i].binary)
+		if (show && !depfiles[i].shown)
 			continue;
 		r = depfiles[i].gen(&x, &data[i]);
 		if (r < 0)
