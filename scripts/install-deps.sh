@@ -15,6 +15,7 @@ packages=(
 	kmod                         # the oracle: Debian's kmod 30
 	xz-utils zstd gzip cpio      # recompressed trees, initramfs
 	fakeroot uidmap util-linux   # the sandbox under fakeroot and unshare -r
+	auditd                       # tests/integration/test-auditd.sh: a real auditd
 	# real kernels under qemu
 	qemu-system-x86 busybox-static
 	# benchmarks

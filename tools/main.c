@@ -30,7 +30,10 @@ const struct tool admin_tools[] = {
 	{"verify", tool_verify, "verify module signatures against the trust store"},
 	{"keys", tool_keys, "manage the trust store (list, import, extract-kernel)"},
 	{"policy", tool_policy, "check, test, show and generate policy"},
-	{"audit", tool_not_built, "show, verify and export the audit trail"},
+	{"audit", tool_audit, "show, verify and export the audit trail"},
+#ifdef MODGATE_TEST_BUILD
+	{"audit-emit", tool_audit_emit, "test only: record one event through the audit sinks"},
+#endif
 	{"lsm", tool_not_built, "enable, disable and inspect the kernel-side program"},
 	{NULL, NULL, NULL},
 };

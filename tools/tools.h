@@ -24,6 +24,10 @@ int tool_keys(int argc, char *argv[]);
 /* `modgate policy` (check, show, test, generate). */
 int tool_policy(int argc, char *argv[]);
 
+/* `modgate audit`; `audit-emit` exists only in the test binary. */
+int tool_audit(int argc, char *argv[]);
+int tool_audit_emit(int argc, char *argv[]);
+
 /* `modgate --root DIR`: admin subcommands read configuration, trust store and
  * module trees under DIR. NULL when not given. */
 const char *tools_root(void);

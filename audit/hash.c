@@ -1,0 +1,39 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+#include <errno.h>
+#include <string.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+
+#include "audit/hash.h"
+
+int crypto_init_noconf(void)
+{
+	/* Idempotent; the first call of the process decides whether the
+	 * configuration file is ever read. */
+	return OPENSSL_init_crypto(OPENSSL_INIT_NO_LOAD_CONFIG, NULL) ? 0 : -EIO;
+}
+
+int sha256_hex(const void *data, size_t len, char out[SHA256_HEX_LEN + 1])
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int n = 0;
+
+	if (crypto_init_noconf() < 0)
+		return -EIO;
+	if (!EVP_Digest(data, len, md, &n, EVP_sha256(), NULL) || n != 32)
+		return -EIO;
+	for (unsigned i = 0; i < 32; i++) {
+		out[2 * i] = hex[md[i] >> 4];
+		out[2 * i + 1] = hex[md[i] & 15];
+	}
+	out[SHA256_HEX_LEN] = '\0';
+	return 0;
+}
+
+bool is_sha256_hex(const char *s)
+{
+	if (!s || strlen(s) != SHA256_HEX_LEN)
+		return false;
+	return strspn(s, "0123456789abcdef") == SHA256_HEX_LEN;
+}
