@@ -10,6 +10,7 @@
 #include "loader/kernel.h"
 #include "loader/kstate.h"
 #include "loader/load.h"
+#include "lsm/lsm.h"
 
 int loader_load(const struct load_request *req, struct load_result *res)
 {
@@ -27,8 +28,13 @@ int loader_load(const struct load_request *req, struct load_result *res)
 	/* 2-4 (issue 9): verify the signature over in.memfd_ro, decide by
 	 *    policy, record the decision. Nothing here stands in for them. */
 
-	/* 5. load exactly those bytes */
-	r = kernel_finit_module(in.memfd_ro, req->name, req->params, (int)req->kflags);
+	/* 5. load exactly those bytes; while the kernel side (lsm/) is
+	 *    attached, the kernel reads only a file registered for this load */
+	r = lsm_register_file(in.memfd_ro);
+	if (r >= 0) {
+		r = kernel_finit_module(in.memfd_ro, req->name, req->params, (int)req->kflags);
+		lsm_unregister_file(in.memfd_ro);
+	}
 	if (r < 0)
 		res->step = LOAD_STEP_KERNEL;
 

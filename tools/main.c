@@ -34,7 +34,7 @@ const struct tool admin_tools[] = {
 #ifdef MODGATE_TEST_BUILD
 	{"audit-emit", tool_audit_emit, "test only: record one event through the audit sinks"},
 #endif
-	{"lsm", tool_not_built, "enable, disable and inspect the kernel-side program"},
+	{"lsm", tool_lsm, "enable, disable and inspect the kernel-side program"},
 	{NULL, NULL, NULL},
 };
 

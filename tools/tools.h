@@ -2,6 +2,8 @@
 /* The command-line faces of the multi-call binary. */
 #pragma once
 
+#include <stdio.h>
+
 struct tool {
 	const char *name;
 	int (*run)(int argc, char *argv[]);
@@ -27,6 +29,11 @@ int tool_policy(int argc, char *argv[]);
 /* `modgate audit`; `audit-emit` exists only in the test binary. */
 int tool_audit(int argc, char *argv[]);
 int tool_audit_emit(int argc, char *argv[]);
+
+/* `modgate lsm`; lsm_status_summary() prints the kernel side's part of
+ * `modgate status` (1 attached, 0 not, -errno unknown). */
+int tool_lsm(int argc, char *argv[]);
+int lsm_status_summary(FILE *out);
 
 /* `modgate --root DIR`: admin subcommands read configuration, trust store and
  * module trees under DIR. NULL when not given. */
