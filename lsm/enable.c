@@ -168,7 +168,7 @@ int lsm_enable(const struct lsm_settings *s)
 	char staging[64];
 	int r;
 
-	if (access(LSM_PIN_DIR, F_OK) == 0) {
+	if (access(lsm_pin_dir(), F_OK) == 0) {
 		r = update_config(s);
 		return r < 0 ? r : 1;
 	}
@@ -195,7 +195,7 @@ int lsm_enable(const struct lsm_settings *s)
 		failed("attach and pin", r);
 	/* bpffs refuses names with a dot. rename(2) does not replace a non-empty directory: if another enable
 	 * won the race, this one backs out. */
-	else if (rename(staging, LSM_PIN_DIR) < 0)
+	else if (rename(staging, lsm_pin_dir()) < 0)
 		r = failed("rename the staging directory to " LSM_PIN_DIR, -errno);
 	if (r < 0)
 		unpin_dir(staging);

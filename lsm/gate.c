@@ -38,10 +38,22 @@ int lsm_path(char *buf, size_t size, const char *dir, const char *name)
 	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
 }
 
+static const char *pin_dir = LSM_PIN_DIR;
+
+const char *lsm_pin_dir(void)
+{
+	return pin_dir;
+}
+
+void lsm_set_pin_dir_for_tests(const char *dir)
+{
+	pin_dir = dir;
+}
+
 int lsm_open_map(const char *name)
 {
 	char path[PATH_MAX];
-	int r = lsm_path(path, sizeof(path), LSM_PIN_DIR, name);
+	int r = lsm_path(path, sizeof(path), pin_dir, name);
 	return r < 0 ? r : sysbpf_obj_get(path);
 }
 

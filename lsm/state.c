@@ -90,7 +90,7 @@ static unsigned int links_pinned(void)
 	unsigned int n = 0;
 	for (int i = 0; i < LSM_N_HOOKS; i++) {
 		char path[PATH_MAX], name[BPF_OBJ_NAME_LEN];
-		if (lsm_path(path, sizeof(path), LSM_PIN_DIR, lsm_link_pins[i]) < 0)
+		if (lsm_path(path, sizeof(path), lsm_pin_dir(), lsm_link_pins[i]) < 0)
 			continue;
 		_cleanup_close_ int fd = sysbpf_obj_get(path);
 		if (fd < 0)
@@ -161,7 +161,7 @@ int lsm_status_read(struct lsm_status *st)
 	struct lsm_config c;
 	memset(st, 0, sizeof(*st));
 	st->live_links = live_links();
-	if (access(LSM_PIN_DIR, F_OK) < 0)
+	if (access(lsm_pin_dir(), F_OK) < 0)
 		return errno == ENOENT ? 0 : -errno;
 	st->pinned = true;
 	st->links_pinned = links_pinned();
@@ -187,7 +187,7 @@ bool lsm_status_attached(const struct lsm_status *st)
 
 int lsm_disable(void)
 {
-	_cleanup_close_ int dir = open(LSM_PIN_DIR, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	_cleanup_close_ int dir = open(lsm_pin_dir(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dir < 0)
 		return -errno;
 	/* Links first: the kernel stops calling the program before its maps go.
@@ -208,5 +208,5 @@ int lsm_disable(void)
 	closedir(d);
 	if (r < 0)
 		return r;
-	return rmdir(LSM_PIN_DIR) < 0 ? -errno : 0;
+	return rmdir(lsm_pin_dir()) < 0 ? -errno : 0;
 }
