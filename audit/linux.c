@@ -21,7 +21,8 @@ enum linux_audit_state linux_audit_probe(void)
 
 	if (fd < 0)
 		return errno == EPROTONOSUPPORT || errno == EAFNOSUPPORT || errno == EINVAL
-			       ? LINUX_AUDIT_NO_KERNEL : LINUX_AUDIT_ERROR;
+			       ? LINUX_AUDIT_NO_KERNEL
+			       : LINUX_AUDIT_ERROR;
 	r = audit_is_enabled(fd);
 	audit_close(fd);
 	if (r > 0)
@@ -125,7 +126,10 @@ static int append_str(struct strbuf *out, const char *key, const char *v)
 		}
 		return r;
 	}
-	if (!(enc = audit_encode_nv_string(key, v, (unsigned)n)))
+	/* A copy: libaudit honours the length only when it hex-encodes, and
+	 * quotes the whole C string otherwise. */
+	_cleanup_free_ char *cut = strndup(v, n);
+	if (!cut || !(enc = audit_encode_nv_string(key, cut, 0)))
 		return -ENOMEM;
 	r = strbuf_appendf(out, " %s", enc);
 	free(enc);
@@ -168,14 +172,17 @@ int linux_audit_format(const struct audit_event *ev, const struct trail_anchor *
 	strbuf_clear(out);
 	if (ev->type == AUDIT_EV_DECISION || ev->type == AUDIT_EV_RESULT) {
 		/* op=module-load event=decision: op= values use dashes. */
-		const char *op = ev->op && strspn(ev->op, "abcdefghijklmnopqrstuvwxyz") ==
-						       strlen(ev->op) ? ev->op : "unknown";
+		const char *op =
+			ev->op && strspn(ev->op, "abcdefghijklmnopqrstuvwxyz") == strlen(ev->op)
+				? ev->op
+				: "unknown";
 		r = strbuf_appendf(out, "op=module-%s event=%s", op, type);
 	} else {
 		r = strbuf_appendf(out, "op=%s", type);
 	}
 	for (const struct audit_field *f = audit_fields; r == 0 && f->key; f++)
-		if (!streq(f->key, "op") || (ev->type != AUDIT_EV_DECISION && ev->type != AUDIT_EV_RESULT))
+		if (!streq(f->key, "op") ||
+		    (ev->type != AUDIT_EV_DECISION && ev->type != AUDIT_EV_RESULT))
 			r = append_field(out, ev, f);
 	if (r < 0)
 		return r;
@@ -183,8 +190,8 @@ int linux_audit_format(const struct audit_event *ev, const struct trail_anchor *
 		return strbuf_append_str(out, " trail=unrecorded");
 	/* Quoted: auparse reads an unquoted run of hex digits as an encoded
 	 * string and would "decode" the hash. */
-	r = strbuf_appendf(out, " trail_seq=%llu trail_hash=\"%s\"", (unsigned long long)anchor->seq,
-			   anchor->hash);
+	r = strbuf_appendf(out, " trail_seq=%llu trail_hash=\"%s\"",
+			   (unsigned long long)anchor->seq, anchor->hash);
 	if (r == 0 && anchor->segment[0])
 		r = strbuf_appendf(out, " trail_segment=\"%s\"", anchor->segment);
 	return r;
@@ -211,7 +218,8 @@ static int audit_fd(void)
 		fd = audit_open();
 		if (fd < 0)
 			err = errno == EPROTONOSUPPORT || errno == EAFNOSUPPORT || errno == EINVAL
-				      ? -ENOPROTOOPT : -(errno ? errno : EIO);
+				      ? -ENOPROTOOPT
+				      : -(errno ? errno : EIO);
 	}
 	return fd >= 0 ? fd : err;
 }
