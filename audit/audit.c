@@ -30,9 +30,9 @@ struct batch {
 
 /* Flood accounting under the trail lock; the table is saved only once the
  * batch is in the trail (or when nothing needs writing). */
-static int flood_step(struct trail *t, const struct audit_options *o,
-		      const struct audit_event *ev, const struct timespec *now, struct batch *b,
-		      struct flood_table *ft, bool *use, bool *suppress)
+static int flood_step(struct trail *t, const struct audit_options *o, const struct audit_event *ev,
+		      const struct timespec *now, struct batch *b, struct flood_table *ft,
+		      bool *use, bool *suppress)
 {
 	bool exists;
 
@@ -208,7 +208,8 @@ int audit_summary(const struct audit_event *ev, const struct trail_anchor *ancho
 			if (r == 0)
 				r = append_escaped(out, *(const char *const *)base);
 		} else if (f->kind == AF_ID && *(const int64_t *)base != AUDIT_ID_UNSET) {
-			r = strbuf_appendf(out, " %s=%lld", f->key, (long long)*(const int64_t *)base);
+			r = strbuf_appendf(out, " %s=%lld", f->key,
+					   (long long)*(const int64_t *)base);
 		} else if (f->kind == AF_U64 && *(const uint64_t *)base) {
 			r = strbuf_appendf(out, " %s=%llu", f->key,
 					   (unsigned long long)*(const uint64_t *)base);

@@ -37,20 +37,22 @@ struct audit_options {
 	uint64_t rotate_bytes;
 };
 
-#define AUDIT_OPTIONS_DEFAULT \
-	{ .root = NULL, .required = true, .linux_audit = true, .syslog = true, \
-	  .early_fallback = true, .flood = FLOOD_LIMITS_DEFAULT, \
-	  .rotate_bytes = TRAIL_ROTATE_DEFAULT }
+#define AUDIT_OPTIONS_DEFAULT                                                                      \
+	{                                                                                          \
+		.root = NULL, .required = true, .linux_audit = true, .syslog = true,               \
+		.early_fallback = true, .flood = FLOOD_LIMITS_DEFAULT,                             \
+		.rotate_bytes = TRAIL_ROTATE_DEFAULT                                               \
+	}
 
 struct audit_status {
-	bool recorded;	  /* the event's line is in a trail, fsync'd */
-	bool early;	  /* ... in /run/modgate */
-	bool suppressed;  /* counted by flood control instead */
-	int trail_error;  /* 0, or why the main trail could not be written */
-	int early_error;  /* 0, or why the early fallback failed too */
-	int carry_error;  /* 0, or why an early segment could not be carried */
-	bool carried;	  /* an early segment joined the main trail */
-	int linux_error;  /* 0 sent, or -errno (see linux_audit_send) */
+	bool recorded;	 /* the event's line is in a trail, fsync'd */
+	bool early;	 /* ... in /run/modgate */
+	bool suppressed; /* counted by flood control instead */
+	int trail_error; /* 0, or why the main trail could not be written */
+	int early_error; /* 0, or why the early fallback failed too */
+	int carry_error; /* 0, or why an early segment could not be carried */
+	bool carried;	 /* an early segment joined the main trail */
+	int linux_error; /* 0 sent, or -errno (see linux_audit_send) */
 	struct trail_anchor anchor;
 };
 

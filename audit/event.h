@@ -42,35 +42,35 @@ struct audit_event {
 	struct timespec time;
 
 	/* The request and the module. */
-	const char *op;		/* load, unload, install, remove */
-	const char *module;	/* normalised name the parent established */
-	const char *requested;	/* what the caller asked for: name, alias, path */
-	const char *path;	/* the file opened (or policy/settings file) */
-	const char *params;	/* module parameters passed to the kernel */
+	const char *op;	       /* load, unload, install, remove */
+	const char *module;    /* normalised name the parent established */
+	const char *requested; /* what the caller asked for: name, alias, path */
+	const char *path;      /* the file opened (or policy/settings file) */
+	const char *params;    /* module parameters passed to the kernel */
 
 	/* Facts the parent established. */
-	const char *sha256;	/* hex digest of the sealed bytes (or config file) */
-	const char *sig;	/* valid, invalid, unsigned, ... */
+	const char *sha256; /* hex digest of the sealed bytes (or config file) */
+	const char *sig;    /* valid, invalid, unsigned, ... */
 	const char *signer;
 	const char *key_id;
-	const char *cert;	/* the allowlisted certificate that verified it */
+	const char *cert; /* the allowlisted certificate that verified it */
 
 	/* The decision. */
-	const char *decision;	/* allow, deny, would-deny, not-found */
-	const char *rule;	/* file:line of the matching rule */
-	const char *mode;	/* enforce, permissive */
+	const char *decision;	   /* allow, deny, would-deny, not-found */
+	const char *rule;	   /* file:line of the matching rule */
+	const char *mode;	   /* enforce, permissive */
 	const char *previous_mode; /* mode changes */
-	const char *context;	/* cli, udev, boot, autoload */
+	const char *context;	   /* cli, udev, boot, autoload */
 	const char *reason;
 
 	/* Who asked. */
-	const char *requester;	/* autoload: the requesting task (from lsm/) */
+	const char *requester; /* autoload: the requesting task (from lsm/) */
 	int64_t uid, auid, ses, pid;
-	const char *exe;	/* executable of the process that invoked the tool */
+	const char *exe; /* executable of the process that invoked the tool */
 	const char *tty;
 
 	/* Kernel state at decision time. */
-	const char *lockdown;	/* none, integrity, confidentiality */
+	const char *lockdown;	 /* none, integrity, confidentiality */
 	const char *sig_enforce; /* Y, N */
 
 	/* AUDIT_EV_RESULT: 0 or the positive errno the kernel returned. */
@@ -78,18 +78,20 @@ struct audit_event {
 	int result_errno;
 
 	/* Written by audit/ for its own events. */
-	uint64_t count;		/* flood: requests aggregated */
+	uint64_t count;		  /* flood: requests aggregated */
 	const char *first, *last; /* flood: window, RFC 3339 */
-	const char *segment;	/* start/carry: early-boot segment id */
+	const char *segment;	  /* start/carry: early-boot segment id */
 	uint64_t segment_records;
 	const char *segment_hash; /* carry: hash of the segment's last line */
-	const char *file;	/* rotate: the previous file; carry: the segment file */
+	const char *file;	  /* rotate: the previous file; carry: the segment file */
 };
 
 /* An event with every id unset. */
-#define AUDIT_EVENT_INIT(t) \
-	{ .type = (t), .uid = AUDIT_ID_UNSET, .auid = AUDIT_ID_UNSET, \
-	  .ses = AUDIT_ID_UNSET, .pid = AUDIT_ID_UNSET }
+#define AUDIT_EVENT_INIT(t)                                                                        \
+	{                                                                                          \
+		.type = (t), .uid = AUDIT_ID_UNSET, .auid = AUDIT_ID_UNSET, .ses = AUDIT_ID_UNSET, \
+		.pid = AUDIT_ID_UNSET                                                              \
+	}
 
 /* "decision", "result", ...; NULL for an out-of-range type. */
 const char *audit_event_type_name(enum audit_event_type t);

@@ -13,7 +13,7 @@
 #include "audit/trail.h"
 #include "common/fileio.h"
 
-#define FLOOD_MAGIC "MGFLOOD1"
+#define FLOOD_MAGIC   "MGFLOOD1"
 #define FLOOD_VERSION 1
 
 bool flood_eligible(const struct audit_event *ev)
@@ -95,8 +95,8 @@ int flood_save(int dfd, const struct flood_table *ft)
 
 static int request_key(const struct audit_event *ev, uint8_t key[32])
 {
-	const char *parts[] = {ev->op, ev->module, ev->requested, ev->decision, ev->reason,
-			       ev->requester};
+	const char *parts[] = {ev->op,	     ev->module, ev->requested,
+			       ev->decision, ev->reason, ev->requester};
 	EVP_MD_CTX *ctx;
 	unsigned int n = 0;
 	int ok;

@@ -37,10 +37,13 @@ struct flood_limits {
 	uint32_t global;
 };
 
-#define FLOOD_LIMITS_DEFAULT {.interval_s = 60, .burst = 3, .global = 10}
+#define FLOOD_LIMITS_DEFAULT                                                                       \
+	{                                                                                          \
+		.interval_s = 60, .burst = 3, .global = 10                                         \
+	}
 
 #define FLOOD_SLOTS 64
-#define FLOOD_STR 96
+#define FLOOD_STR   96
 
 struct flood_slot {
 	uint8_t used;

@@ -111,9 +111,10 @@ static int hex4(struct parser *p, unsigned *out)
 		return fail(p, "truncated \\u escape");
 	for (int i = 0; i < 4; i++) {
 		char c = p->s[p->pos + i];
-		int d = c >= '0' && c <= '9' ? c - '0'
+		int d = c >= '0' && c <= '9'   ? c - '0'
 			: c >= 'a' && c <= 'f' ? c - 'a' + 10
-			: c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+			: c >= 'A' && c <= 'F' ? c - 'A' + 10
+					       : -1;
 		if (d < 0)
 			return fail(p, "bad hex digit in \\u escape");
 		v = v << 4 | (unsigned)d;
@@ -333,8 +334,7 @@ static int parse_members(struct parser *p, struct json_object *obj)
 	}
 }
 
-int json_parse_object(const char *line, size_t len, struct json_object *obj,
-		      struct json_error *err)
+int json_parse_object(const char *line, size_t len, struct json_object *obj, struct json_error *err)
 {
 	struct parser p = {line, len, 0, err};
 	int r;

@@ -48,9 +48,9 @@ enum json_kind {
 struct json_member {
 	char *key;
 	enum json_kind kind;
-	char *str;     /* JSON_STRING: decoded, NUL-terminated (NUL itself is refused) */
-	size_t len;    /* of str */
-	int64_t num;   /* JSON_INT; JSON_BOOL: 0 or 1 */
+	char *str;   /* JSON_STRING: decoded, NUL-terminated (NUL itself is refused) */
+	size_t len;  /* of str */
+	int64_t num; /* JSON_INT; JSON_BOOL: 0 or 1 */
 };
 
 struct json_object {

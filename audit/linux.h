@@ -26,10 +26,10 @@
 
 enum linux_audit_state {
 	LINUX_AUDIT_ENABLED,
-	LINUX_AUDIT_DISABLED,	  /* kernel audit present, audit_enabled == 0 */
-	LINUX_AUDIT_NO_KERNEL,	  /* no audit in this kernel */
-	LINUX_AUDIT_NOT_INIT_NS,  /* not in the initial user namespace */
-	LINUX_AUDIT_NO_PERMISSION,/* lacking CAP_AUDIT_WRITE / CAP_AUDIT_CONTROL */
+	LINUX_AUDIT_DISABLED,	   /* kernel audit present, audit_enabled == 0 */
+	LINUX_AUDIT_NO_KERNEL,	   /* no audit in this kernel */
+	LINUX_AUDIT_NOT_INIT_NS,   /* not in the initial user namespace */
+	LINUX_AUDIT_NO_PERMISSION, /* lacking CAP_AUDIT_WRITE / CAP_AUDIT_CONTROL */
 	LINUX_AUDIT_ERROR,
 };
 

@@ -156,7 +156,8 @@ int json_serialize(struct strbuf *out, const struct json_object *obj)
 		const struct json_member *m = &obj->m[i];
 		if (i > 0 && (r = strbuf_append_char(out, ',')) < 0)
 			break;
-		if ((r = json_append_cstr(out, m->key)) < 0 || (r = strbuf_append_char(out, ':')) < 0)
+		if ((r = json_append_cstr(out, m->key)) < 0 ||
+		    (r = strbuf_append_char(out, ':')) < 0)
 			break;
 		switch (m->kind) {
 		case JSON_STRING:

@@ -15,7 +15,7 @@
 struct audit_filter {
 	bool has_since, has_until;
 	struct timespec since, until;
-	const char *module;   /* fnmatch(3) glob */
+	const char *module; /* fnmatch(3) glob */
 	const char *decision;
 	const char *context;
 	const char *type;

@@ -6,7 +6,10 @@
 #include "audit/json.h"
 #include "audit/record.h"
 
-#define F(k, kind, m) {k, kind, offsetof(struct audit_event, m)}
+#define F(k, kind, m)                                                                              \
+	{                                                                                          \
+		k, kind, offsetof(struct audit_event, m)                                           \
+	}
 const struct audit_field audit_fields[] = {
 	F("op", AF_STR, op),
 	F("module", AF_STR, module),
@@ -76,20 +79,24 @@ static int append_field(struct strbuf *line, const struct audit_event *ev,
 	}
 	case AF_ID: {
 		int64_t v = *(const int64_t *)base;
-		return v == AUDIT_ID_UNSET ? 0 : strbuf_appendf(line, ",\"%s\":%lld", f->key, (long long)v);
+		return v == AUDIT_ID_UNSET
+			       ? 0
+			       : strbuf_appendf(line, ",\"%s\":%lld", f->key, (long long)v);
 	}
 	case AF_U64: {
 		uint64_t v = *(const uint64_t *)base;
-		return v == 0 ? 0 : strbuf_appendf(line, ",\"%s\":%llu", f->key, (unsigned long long)v);
+		return v == 0 ? 0
+			      : strbuf_appendf(line, ",\"%s\":%llu", f->key, (unsigned long long)v);
 	}
 	case AF_ERRNO:
-		return ev->has_result ? strbuf_appendf(line, ",\"%s\":%d", f->key, ev->result_errno) : 0;
+		return ev->has_result ? strbuf_appendf(line, ",\"%s\":%d", f->key, ev->result_errno)
+				      : 0;
 	}
 	return -EINVAL;
 }
 
-static int format_capped(const struct audit_event *ev, uint64_t seq, const char *prev,
-			 size_t max, struct strbuf *line)
+static int format_capped(const struct audit_event *ev, uint64_t seq, const char *prev, size_t max,
+			 struct strbuf *line)
 {
 	const char *type = audit_event_type_name(ev->type);
 	char when[TIME_STR_LEN + 1];
@@ -108,8 +115,7 @@ static int format_capped(const struct audit_event *ev, uint64_t seq, const char 
 	return r < 0 ? r : strbuf_append_char(line, '}');
 }
 
-int record_format(const struct audit_event *ev, uint64_t seq, const char *prev,
-		  struct strbuf *line)
+int record_format(const struct audit_event *ev, uint64_t seq, const char *prev, struct strbuf *line)
 {
 	int r = format_capped(ev, seq, prev, RECORD_FIELD_MAX, line);
 
@@ -158,7 +164,8 @@ int parse_time(const char *s, struct timespec *out)
 	if (len < 19 || !time_shape_ok(s))
 		return -EINVAL;
 	if (sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
-		   &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &n) != 6 || n != 19)
+		   &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &n) != 6 ||
+	    n != 19)
 		return -EINVAL;
 	if (tm.tm_mon < 1 || tm.tm_mon > 12 || tm.tm_mday < 1 || tm.tm_mday > 31 ||
 	    tm.tm_hour > 23 || tm.tm_min > 59 || tm.tm_sec > 60)

@@ -114,8 +114,10 @@ static int line_info(const char *line, size_t len, struct trail_tail *tl)
 		return -EBADMSG;
 	m = json_get(&obj, "seq");
 	type = json_get_str(&obj, "type");
-	int r = m && m->kind == JSON_INT && m->num > 0 && is_sha256_hex(json_get_str(&obj, "prev")) &&
-			type ? 0 : -EBADMSG;
+	int r = m && m->kind == JSON_INT && m->num > 0 &&
+				is_sha256_hex(json_get_str(&obj, "prev")) && type
+			? 0
+			: -EBADMSG;
 	if (r == 0) {
 		tl->seq = (uint64_t)m->num;
 		snprintf(tl->type, sizeof(tl->type), "%s", type);
@@ -204,8 +206,10 @@ static int read_segment(int fd, uint64_t size, char out[SEGMENT_ID_LEN + 1])
 	if (!nl || json_parse_object(buf, (size_t)(nl - buf), &obj, &err) < 0)
 		return -EBADMSG;
 	const char *seg = json_get_str(&obj, "segment");
-	r = seg && strlen(seg) == SEGMENT_ID_LEN && strspn(seg, "0123456789abcdef") == SEGMENT_ID_LEN
-		    ? 0 : -EBADMSG;
+	r = seg && strlen(seg) == SEGMENT_ID_LEN &&
+			    strspn(seg, "0123456789abcdef") == SEGMENT_ID_LEN
+		    ? 0
+		    : -EBADMSG;
 	if (r == 0)
 		memcpy(out, seg, SEGMENT_ID_LEN + 1);
 	json_object_clear(&obj);
@@ -317,7 +321,8 @@ static int open_current(struct trail *t)
 	if ((r = read_tail(t->fd, t->size, &t->tail)) < 0)
 		return r;
 	if (t->early)
-		return t->tail.empty ? new_segment_id(t->segment) : read_segment(t->fd, t->size, t->segment);
+		return t->tail.empty ? new_segment_id(t->segment)
+				     : read_segment(t->fd, t->size, t->segment);
 	return t->tail.empty ? continue_from_rotated(t) : 0;
 }
 
@@ -437,7 +442,8 @@ int trail_append(struct trail *t, const struct audit_event *const *evs, size_t n
 	if (n > 0) {
 		const struct audit_event *e = evs[n - 1];
 		snprintf(t->tail.type, sizeof(t->tail.type), "%s", audit_event_type_name(e->type));
-		snprintf(t->tail.segment, sizeof(t->tail.segment), "%s", e->segment ? e->segment : "");
+		snprintf(t->tail.segment, sizeof(t->tail.segment), "%s",
+			 e->segment ? e->segment : "");
 		t->tail.segment_records = e->segment_records;
 	}
 	t->from_file[0] = '\0';

@@ -28,8 +28,8 @@
 #include "common/macros.h"
 
 #define TRAIL_CURRENT "trail.jsonl"
-#define TRAIL_LOCK "trail.lock"
-#define TRAIL_FLOOD "flood.state"
+#define TRAIL_LOCK    "trail.lock"
+#define TRAIL_FLOOD   "flood.state"
 /* 32 hex digits from getrandom(): an early-boot segment's id. */
 #define SEGMENT_ID_LEN 32
 /* Default size at which trail.jsonl is rotated. */
@@ -38,16 +38,16 @@
 /* Where a record landed: the anchor a remote collector keeps. */
 struct trail_anchor {
 	uint64_t seq;
-	char hash[SHA256_HEX_LEN + 1];	   /* sha256 of the record's line */
+	char hash[SHA256_HEX_LEN + 1];	  /* sha256 of the record's line */
 	char segment[SEGMENT_ID_LEN + 1]; /* "" in the main trail */
 };
 
 /* What the last line of trail.jsonl says. */
 struct trail_tail {
-	bool empty;			/* no record yet in this file */
-	bool torn;			/* ends without a newline (a crash mid-write) */
-	uint64_t seq;			/* of the last complete record */
-	char hash[SHA256_HEX_LEN + 1];	/* of the last line, torn or not */
+	bool empty;		       /* no record yet in this file */
+	bool torn;		       /* ends without a newline (a crash mid-write) */
+	uint64_t seq;		       /* of the last complete record */
+	char hash[SHA256_HEX_LEN + 1]; /* of the last line, torn or not */
 	uint64_t torn_len;
 	/* The last complete record's type, and for a trail-carry its segment. */
 	char type[24];
@@ -58,15 +58,18 @@ struct trail_tail {
 /* A locked trail directory. */
 struct trail {
 	int dfd, lock_fd, fd;
-	bool early;	/* an early-boot segment (no rotation, segment id) */
-	uint64_t size;	/* of trail.jsonl */
+	bool early;    /* an early-boot segment (no rotation, segment id) */
+	uint64_t size; /* of trail.jsonl */
 	struct trail_tail tail;
 	char segment[SEGMENT_ID_LEN + 1];
-	char from_file[64];	/* empty file continuing the chain of this rotated file */
+	char from_file[64];    /* empty file continuing the chain of this rotated file */
 	uint64_t rotate_bytes; /* 0: never */
 };
 
-#define TRAIL_INIT {.dfd = -1, .lock_fd = -1, .fd = -1}
+#define TRAIL_INIT                                                                                 \
+	{                                                                                          \
+		.dfd = -1, .lock_fd = -1, .fd = -1                                                 \
+	}
 
 /* Open (creating it 0700 if missing) the directory `dir`, take its write
  * lock, open trail.jsonl and read its tail. On failure nothing is held.

@@ -98,10 +98,10 @@ int verify_anchor_parse(const char *s, struct verify_anchor *a)
 	return 0;
 }
 
-static int fail_at(struct chain *ch, enum verify_problem p, const struct entry *e,
-		   const char *fmt, ...) _printf_(4, 5);
-static int fail_at(struct chain *ch, enum verify_problem p, const struct entry *e,
-		   const char *fmt, ...)
+static int fail_at(struct chain *ch, enum verify_problem p, const struct entry *e, const char *fmt,
+		   ...) _printf_(4, 5);
+static int fail_at(struct chain *ch, enum verify_problem p, const struct entry *e, const char *fmt,
+		   ...)
 {
 	va_list ap;
 
@@ -222,11 +222,13 @@ static int check_file_start(struct chain *ch, const struct entry *e)
 	if (!streq(e->type, "trail-rotate"))
 		return fail_at(ch, VERIFY_EDITED, e,
 			       "%s follows a rotated file but does not start with a trail-rotate "
-			       "record", name);
+			       "record",
+			       name);
 	if (!streq(e->from_file, ch->files.names[e->file - 1]))
-		return fail_at(ch, VERIFY_FILE_MISSING, e,
-			       "this file continues %s, but the file before it is %s: %s is missing",
-			       e->from_file, ch->files.names[e->file - 1], e->from_file);
+		return fail_at(
+			ch, VERIFY_FILE_MISSING, e,
+			"this file continues %s, but the file before it is %s: %s is missing",
+			e->from_file, ch->files.names[e->file - 1], e->from_file);
 	return 0;
 }
 
@@ -243,10 +245,12 @@ static int check_start(struct chain *ch, const struct entry *e)
 		return fail_at(ch, VERIFY_START_MISSING, e,
 			       "the trail starts at seq %llu with a trail-rotate record continuing "
 			       "%s, which is missing: the records before seq %llu were removed",
-			       (unsigned long long)e->seq, e->from_file, (unsigned long long)e->seq);
+			       (unsigned long long)e->seq, e->from_file,
+			       (unsigned long long)e->seq);
 	return fail_at(ch, VERIFY_START_MISSING, e,
 		       "the trail starts at seq %llu, not with its trail-start record: the "
-		       "records before it were removed", (unsigned long long)e->seq);
+		       "records before it were removed",
+		       (unsigned long long)e->seq);
 }
 
 /* seq is right but prev does not link: which line changed? */
@@ -259,19 +263,23 @@ static int check_broken_link(struct chain *ch, const struct entry *e)
 		return fail_at(ch, VERIFY_EDITED, e, "seq %llu was edited: its prev does not match",
 			       (unsigned long long)e->seq);
 	if (next && next->ok && streq(next->prev, e->hash))
-		return fail_at(ch, VERIFY_EDITED, p,
-			       "seq %llu was edited: its hash no longer matches the prev recorded in "
-			       "seq %llu (%s:%llu)", (unsigned long long)p->seq,
-			       (unsigned long long)e->seq, ch->files.names[e->file],
-			       (unsigned long long)e->line);
+		return fail_at(
+			ch, VERIFY_EDITED, p,
+			"seq %llu was edited: its hash no longer matches the prev recorded in "
+			"seq %llu (%s:%llu)",
+			(unsigned long long)p->seq, (unsigned long long)e->seq,
+			ch->files.names[e->file], (unsigned long long)e->line);
 	if (!next)
-		return fail_at(ch, VERIFY_EDITED, e,
-			       "seq %llu (%s:%llu) or seq %llu was edited: the last link of the chain "
-			       "does not match", (unsigned long long)p->seq, pf,
-			       (unsigned long long)p->line, (unsigned long long)e->seq);
+		return fail_at(
+			ch, VERIFY_EDITED, e,
+			"seq %llu (%s:%llu) or seq %llu was edited: the last link of the chain "
+			"does not match",
+			(unsigned long long)p->seq, pf, (unsigned long long)p->line,
+			(unsigned long long)e->seq);
 	return fail_at(ch, VERIFY_EDITED, e,
 		       "seq %llu was edited: it neither links to seq %llu nor is linked by the "
-		       "record after it", (unsigned long long)e->seq, (unsigned long long)p->seq);
+		       "record after it",
+		       (unsigned long long)e->seq, (unsigned long long)p->seq);
 }
 
 static int check_link(struct chain *ch, const struct entry *e)
@@ -287,15 +295,17 @@ static int check_link(struct chain *ch, const struct entry *e)
 	for (size_t i = 1; i < ch->count; i++) {
 		const struct entry *a = ahead(ch, i);
 		if (a->ok && a->seq == exp)
-			return fail_at(ch, VERIFY_REORDERED, e,
-				       "seq %llu comes before seq %llu (line %llu): records reordered",
-				       (unsigned long long)e->seq, (unsigned long long)exp,
-				       (unsigned long long)a->line);
+			return fail_at(
+				ch, VERIFY_REORDERED, e,
+				"seq %llu comes before seq %llu (line %llu): records reordered",
+				(unsigned long long)e->seq, (unsigned long long)exp,
+				(unsigned long long)a->line);
 	}
 	if (streq(e->prev, ch->prev_hash))
-		return fail_at(ch, VERIFY_EDITED, e,
-			       "seq jumps from %llu to %llu but the hashes link: the seq was edited",
-			       (unsigned long long)ch->prev_seq, (unsigned long long)e->seq);
+		return fail_at(
+			ch, VERIFY_EDITED, e,
+			"seq jumps from %llu to %llu but the hashes link: the seq was edited",
+			(unsigned long long)ch->prev_seq, (unsigned long long)e->seq);
 	if (e->seq - exp == 1)
 		return fail_at(ch, VERIFY_DELETED, e, "seq %llu is missing: the record was deleted",
 			       (unsigned long long)exp);
@@ -317,10 +327,11 @@ static int check_anchors(struct chain *ch, const struct entry *e)
 		if (!anchor_is_ours(ch, a) || a->seq != e->seq)
 			continue;
 		if (!streq(a->hash, e->hash))
-			return fail_at(ch, VERIFY_ANCHOR_MISMATCH, e,
-				       "seq %llu does not match the anchor %llu:%.12s...: the record "
-				       "was edited or the chain rewritten", (unsigned long long)e->seq,
-				       (unsigned long long)a->seq, a->hash);
+			return fail_at(
+				ch, VERIFY_ANCHOR_MISMATCH, e,
+				"seq %llu does not match the anchor %llu:%.12s...: the record "
+				"was edited or the chain rewritten",
+				(unsigned long long)e->seq, (unsigned long long)a->seq, a->hash);
 		ch->res->anchors_checked++;
 	}
 	return 0;
@@ -357,8 +368,8 @@ static int check_not_record(struct chain *ch, const struct entry *e)
 	if (e->torn)
 		return fail_at(ch, VERIFY_TRUNCATED, e,
 			       "truncated mid-line: the file ends without a newline");
-	if (next && next->ok && streq(next->type, "trail-recover") &&
-	    streq(next->prev, e->hash) && next->count == e->len) {
+	if (next && next->ok && streq(next->type, "trail-recover") && streq(next->prev, e->hash) &&
+	    next->count == e->len) {
 		ch->res->recovered++;
 		if (!ch->have_prev)
 			ch->have_prev = true; /* a torn first record: the chain restarts */
@@ -403,13 +414,14 @@ static int check_end(struct chain *ch)
 		if (!anchor_is_ours(ch, a) || a->seq <= ch->prev_seq)
 			continue;
 		if (!ch->have_prev)
-			return fail_at(ch, VERIFY_CUT, NULL,
-				       "the trail is empty but an anchor names seq %llu: it was cut",
-				       (unsigned long long)a->seq);
+			return fail_at(
+				ch, VERIFY_CUT, NULL,
+				"the trail is empty but an anchor names seq %llu: it was cut",
+				(unsigned long long)a->seq);
 		return fail_at(ch, VERIFY_CUT, &ch->last,
 			       "the trail ends at seq %llu but an anchor names seq %llu: the last "
-			       "records were cut", (unsigned long long)ch->prev_seq,
-			       (unsigned long long)a->seq);
+			       "records were cut",
+			       (unsigned long long)ch->prev_seq, (unsigned long long)a->seq);
 	}
 	return 0;
 }
@@ -448,8 +460,11 @@ static int run_chain(struct chain *ch)
 static int verify_segment(struct chain *main, const struct carry *c)
 {
 	struct verify_result *res = main->res, sub = {0};
-	struct chain ch = {.dfd = main->dfd, .segment = c->segment, .res = &sub,
-			   .anchors = main->anchors, .n_anchors = main->n_anchors};
+	struct chain ch = {.dfd = main->dfd,
+			   .segment = c->segment,
+			   .res = &sub,
+			   .anchors = main->anchors,
+			   .n_anchors = main->n_anchors};
 	uint64_t zero = 0;
 	char file[sizeof(c->file)], *name = file;
 	int r;
@@ -476,8 +491,10 @@ static int verify_segment(struct chain *main, const struct carry *c)
 		res->problem = sub.problem;
 		snprintf(where, sizeof(where), " (carried at %s:%llu)", c->at_file,
 			 (unsigned long long)c->at_line);
-		size_t room = sizeof(res->message) - 1 - MIN(strlen(where), sizeof(res->message) - 1);
-		snprintf(res->message, sizeof(res->message), "%.*s%s", (int)room, sub.message, where);
+		size_t room =
+			sizeof(res->message) - 1 - MIN(strlen(where), sizeof(res->message) - 1);
+		snprintf(res->message, sizeof(res->message), "%.*s%s", (int)room, sub.message,
+			 where);
 	}
 	snprintf(res->file, sizeof(res->file), "%s", c->file);
 	res->line = sub.line;

@@ -21,7 +21,7 @@
 
 enum verify_problem {
 	VERIFY_OK,
-	VERIFY_MALFORMED,	/* not a record: an edit broke the line */
+	VERIFY_MALFORMED, /* not a record: an edit broke the line */
 	VERIFY_EDITED,
 	VERIFY_DELETED,
 	VERIFY_REORDERED,

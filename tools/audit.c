@@ -89,7 +89,8 @@ static void warn_not_record(const struct show *s, const struct walk_record *rec)
 			    (unsigned long long)rec->line);
 	else
 		log_warning("%s/%s:%llu: not a record (%s at column %zu), skipped\n", s->dir,
-			    rec->file, (unsigned long long)rec->line, rec->err.what, rec->err.column);
+			    rec->file, (unsigned long long)rec->line, rec->err.what,
+			    rec->err.column);
 }
 
 static int show_row(const struct walk_record *rec)
@@ -153,8 +154,17 @@ static int show_cb(const struct walk_record *rec, void *data)
 	return show_row(rec);
 }
 
-enum { OPT_SINCE = 0x100, OPT_UNTIL, OPT_MODULE, OPT_DECISION, OPT_CONTEXT, OPT_TYPE, OPT_JSON,
-       OPT_FORMAT, OPT_ANCHOR };
+enum {
+	OPT_SINCE = 0x100,
+	OPT_UNTIL,
+	OPT_MODULE,
+	OPT_DECISION,
+	OPT_CONTEXT,
+	OPT_TYPE,
+	OPT_JSON,
+	OPT_FORMAT,
+	OPT_ANCHOR
+};
 
 static const struct option filter_opts[] = {
 	{"since", required_argument, NULL, OPT_SINCE},
@@ -214,7 +224,8 @@ static void audit_usage(void)
 	       "  flush                          carry an early-boot segment from /run over\n"
 	       "  rotate                         start a new trail file (the chain continues)\n"
 	       "  status                         trail, early-boot segment, Linux audit\n\n"
-	       "Filters: --since TIME --until TIME --module GLOB --decision D --context C --type T\n"
+	       "Filters: --since TIME --until TIME --module GLOB --decision D --context C --type "
+	       "T\n"
 	       "TIME: YYYY-MM-DD[ HH:MM[:SS]] (UTC), @EPOCH, -Ns/-Nm/-Nh/-Nd, now\n");
 }
 
@@ -258,7 +269,8 @@ static int parse_anchors(int argc, char *argv[], struct verify_anchor *a, size_t
 
 	*n = 0;
 	while ((c = getopt_long(argc, argv, "h", filter_opts, NULL)) != -1) {
-		if (c == OPT_ANCHOR && *n < MAX_ANCHORS && verify_anchor_parse(optarg, &a[*n]) == 0) {
+		if (c == OPT_ANCHOR && *n < MAX_ANCHORS &&
+		    verify_anchor_parse(optarg, &a[*n]) == 0) {
 			(*n)++;
 			continue;
 		}
@@ -268,7 +280,8 @@ static int parse_anchors(int argc, char *argv[], struct verify_anchor *a, size_t
 		}
 		if (c == OPT_ANCHOR)
 			log_error("invalid anchor '%s': expected SEQ:HASH or SEGMENT:SEQ:HASH "
-				  "(at most %d)\n", optarg, MAX_ANCHORS);
+				  "(at most %d)\n",
+				  optarg, MAX_ANCHORS);
 		else
 			log_error("verify: unexpected option\n");
 		return -1;
@@ -284,7 +297,8 @@ static void pending_early(const char *early_dir)
 	snprintf(path, sizeof(path), "%s/%s", early_dir, TRAIL_CURRENT);
 	if (stat(path, &st) == 0 && st.st_size > 0)
 		printf("note: an early-boot segment in %s is not carried over yet "
-		       "(modgate audit flush)\n", early_dir);
+		       "(modgate audit flush)\n",
+		       early_dir);
 }
 
 static void print_verified(const char *dir, const struct verify_result *v, size_t n_anchors)
@@ -293,14 +307,16 @@ static void print_verified(const char *dir, const struct verify_result *v, size_
 		printf("%s: no records yet\n", dir);
 	else
 		printf("%s: intact: %llu records (seq %llu to %llu) in %zu file%s, %zu early-boot "
-		       "segment%s\nlast anchor: %llu:%s\n", dir, (unsigned long long)v->records,
-		       (unsigned long long)v->first_seq, (unsigned long long)v->last_seq,
-		       v->files, v->files == 1 ? "" : "s", v->segments, v->segments == 1 ? "" : "s",
-		       (unsigned long long)v->last_seq, v->last_hash);
+		       "segment%s\nlast anchor: %llu:%s\n",
+		       dir, (unsigned long long)v->records, (unsigned long long)v->first_seq,
+		       (unsigned long long)v->last_seq, v->files, v->files == 1 ? "" : "s",
+		       v->segments, v->segments == 1 ? "" : "s", (unsigned long long)v->last_seq,
+		       v->last_hash);
 	if (n_anchors)
 		printf("anchors: %zu of %zu matched%s\n", v->anchors_checked, n_anchors,
-		       v->anchors_checked < n_anchors ? " (the others name segments not carried here)"
-						      : "");
+		       v->anchors_checked < n_anchors
+			       ? " (the others name segments not carried here)"
+			       : "");
 	if (v->recovered)
 		printf("note: %zu line%s torn by a crash and closed by a trail-recover record\n",
 		       v->recovered, v->recovered == 1 ? "" : "s");
@@ -329,11 +345,12 @@ static int audit_verify(int argc, char *argv[])
 	}
 	if (v.problem != VERIFY_OK) {
 		if (v.line)
-			log_error("%s/%s:%llu: %s: %s\n", main_dir, v.file, (unsigned long long)v.line,
-				  verify_problem_str(v.problem), v.message);
-		else
-			log_error("%s/%s: %s: %s\n", main_dir, v.file, verify_problem_str(v.problem),
+			log_error("%s/%s:%llu: %s: %s\n", main_dir, v.file,
+				  (unsigned long long)v.line, verify_problem_str(v.problem),
 				  v.message);
+		else
+			log_error("%s/%s: %s: %s\n", main_dir, v.file,
+				  verify_problem_str(v.problem), v.message);
 		return EXIT_FAILURE;
 	}
 	print_verified(main_dir, &v, n);
@@ -341,7 +358,8 @@ static int audit_verify(int argc, char *argv[])
 	return EXIT_SUCCESS;
 }
 
-struct export {
+struct export
+{
 	const struct audit_filter *filter;
 	bool csv;
 	size_t n;
@@ -414,7 +432,8 @@ static int export_cb(const struct walk_record *rec, void *data)
 			r = strbuf_appendf(&out, ",\"hash\":\"%s\",\"source_file\":", hash);
 		}
 		if (r == 0 && (r = json_append_cstr(&out, rec->file)) == 0)
-			r = strbuf_appendf(&out, ",\"source_line\":%llu}", (unsigned long long)rec->line);
+			r = strbuf_appendf(&out, ",\"source_line\":%llu}",
+					   (unsigned long long)rec->line);
 	}
 	if (r < 0)
 		return r;
@@ -476,7 +495,8 @@ static int audit_flush_cmd(void)
 		return EXIT_FAILURE;
 	r = audit_flush(&o, &st);
 	if (st.trail_error) {
-		log_error("cannot write the trail in %s: %s\n", main_dir, strerror(-st.trail_error));
+		log_error("cannot write the trail in %s: %s\n", main_dir,
+			  strerror(-st.trail_error));
 		return EXIT_FAILURE;
 	}
 	if (r < 0) {
@@ -509,8 +529,8 @@ static int audit_rotate_cmd(void)
 		log_error("cannot rotate %s/%s: %s\n", main_dir, TRAIL_CURRENT, strerror(-r));
 		return EXIT_FAILURE;
 	}
-	printf("rotated: %s/%s continues from %s\n", main_dir, TRAIL_CURRENT, t.from_file[0] ?
-	       t.from_file : "the previous file");
+	printf("rotated: %s/%s continues from %s\n", main_dir, TRAIL_CURRENT,
+	       t.from_file[0] ? t.from_file : "the previous file");
 	return EXIT_SUCCESS;
 }
 
@@ -646,7 +666,8 @@ static int emit_option(struct emit *e, const char *name, const char *v)
 		return 0;
 	}
 	if (streq(name, "time"))
-		return parse_time(v, &e->ev.time) == 0 ? 0
+		return parse_time(v, &e->ev.time) == 0
+			       ? 0
 			       : parse_user_time(v, time(NULL), &e->ev.time);
 	if (emit_number(v, &n) < 0)
 		return emit_field(e, name, v);
@@ -708,17 +729,19 @@ static void emit_report(const struct emit *e, const struct audit_status *st, int
 	/* The messages the gate gives for the two settings. */
 	if (r < 0)
 		log_error("the decision could not be recorded in the audit trail (%s); denied "
-			  "because audit is required\n", strerror(-st->trail_error));
+			  "because audit is required\n",
+			  strerror(-st->trail_error));
 	else
 		log_warning("the decision could not be recorded in the audit trail (%s); allowed "
-			    "because audit is best-effort\n", strerror(-st->trail_error));
+			    "because audit is best-effort\n",
+			    strerror(-st->trail_error));
 	(void)e;
 }
 
 int tool_audit_emit(int argc, char *argv[])
 {
-	struct emit e = {.ev = AUDIT_EVENT_INIT(AUDIT_EV_DECISION), .o = AUDIT_OPTIONS_DEFAULT,
-			 .repeat = 1};
+	struct emit e = {
+		.ev = AUDIT_EVENT_INIT(AUDIT_EV_DECISION), .o = AUDIT_OPTIONS_DEFAULT, .repeat = 1};
 	int rc = EXIT_SUCCESS;
 
 	e.o.root = tools_root();
@@ -728,7 +751,8 @@ int tool_audit_emit(int argc, char *argv[])
 		struct audit_event ev = e.ev;
 		struct audit_status st;
 		if (ev.time.tv_sec || ev.time.tv_nsec) {
-			uint64_t ns = (uint64_t)ev.time.tv_nsec + (uint64_t)(i * e.step_ms) * 1000000u;
+			uint64_t ns =
+				(uint64_t)ev.time.tv_nsec + (uint64_t)(i * e.step_ms) * 1000000u;
 			ev.time.tv_sec += (time_t)(ns / 1000000000u);
 			ev.time.tv_nsec = (long)(ns % 1000000000u);
 		}

@@ -263,7 +263,8 @@ static void test_walk_order(void **state)
 	snprintf(line, sizeof(line), "early-%s.jsonl", seg);
 	put(f, line, "{\"module\":\"boot1\"}\n{\"module\":\"boot2\"}\n", 38);
 	assert_int_equal(trail_walk(f->dfd, count_cb, &order), 0);
-	assert_string_equal(order.buf, "trail-start e:boot1 e:boot2 trail-carry late bad bad(torn) ");
+	assert_string_equal(order.buf,
+			    "trail-start e:boot1 e:boot2 trail-carry late bad bad(torn) ");
 }
 
 int main(void)
