@@ -89,4 +89,31 @@ timeout 1 "$FAKE" --root "$R" audit-emit --no-linux --no-syslog --module blocked
 expect_eq "holding trail.lock does hold a writer" 124 "$?"
 wait "$holder" 2>/dev/null
 expect_rc "the chain is still intact" 0 "$MG" --root "$R" audit verify
+
+# verify meeting a write in flight: a writer holds the lock with half its
+# line written; verify waits for it instead of calling the trail truncated.
+cp -a "$R" "$TMP/copy"
+"$FAKE" --root "$TMP/copy" audit-emit --no-linux --no-syslog --module inflight --decision allow >/dev/null
+tail -n1 "$TMP/copy/var/log/modgate/trail.jsonl" >"$TMP/next"
+cat >"$TMP/slow.py" <<'EOF'
+import fcntl, os, struct, sys, time
+lock = os.open(sys.argv[1], os.O_RDWR)
+fcntl.fcntl(lock, 38, struct.pack("hhqqi4x", fcntl.F_WRLCK, 0, 0, 0, 0))  # F_OFD_SETLKW
+line = open(sys.argv[3], "rb").read()
+fd = os.open(sys.argv[2], os.O_WRONLY | os.O_APPEND)
+os.write(fd, line[:40])
+open(sys.argv[4], "w").close()
+time.sleep(1.5)
+os.write(fd, line[40:])
+os.fdatasync(fd)
+EOF
+rm -f "$TMP/half"
+python3 "$TMP/slow.py" "$D/trail.lock" "$D/trail.jsonl" "$TMP/next" "$TMP/half" &
+writer=$!
+for _ in $(seq 100); do [ -e "$TMP/half" ] && break; sleep 0.05; done
+expect_rc "verify waits for the write in flight" 0 "$MG" --root "$R" audit verify
+wait "$writer"
+n=$(wc -l <"$D/trail.jsonl")
+expect_eq "and counted the whole record" "$D: intact: $n records (seq 1 to $n) in 1 file, 0 early-boot segments" \
+	"$(head -n1 "$TMP/out")"
 finish
