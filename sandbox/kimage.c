@@ -23,16 +23,16 @@
 #include "sandbox/kimage.h"
 
 /* Boot protocol offsets (Documentation/arch/x86/boot.rst). */
-#define HDR_SETUP_SECTS 0x1f1
-#define HDR_MAGIC 0x202
-#define HDR_VERSION 0x206
+#define HDR_SETUP_SECTS	   0x1f1
+#define HDR_MAGIC	   0x202
+#define HDR_VERSION	   0x206
 #define HDR_KERNEL_VERSION 0x20e
 #define HDR_PAYLOAD_OFFSET 0x248
 #define HDR_PAYLOAD_LENGTH 0x24c
-#define HDR_END 0x250
-#define RELEASE_SCAN 256
+#define HDR_END		   0x250
+#define RELEASE_SCAN	   256
 /* Kernel payloads: xz with a 32 MiB dictionary, zstd -22 (128 MiB window). */
-#define XZ_MEMLIMIT (128ull << 20)
+#define XZ_MEMLIMIT	   (128ull << 20)
 #define ZSTD_WINDOWLOG_MAX 27
 /* The extra-certificate slot (CONFIG_SYSTEM_EXTRA_CERTIFICATE_SIZE, 4 KiB by
  * default) may sit between the list and its size. */
@@ -123,8 +123,8 @@ static int zstd_run(const uint8_t *in, size_t len, uint8_t *out, size_t cap, siz
 	ZSTD_outBuffer ob = {out, cap, 0};
 	size_t ret = 1;
 
-	if (!dc || ZSTD_isError(ZSTD_DCtx_setParameter(dc, ZSTD_d_windowLogMax,
-						       ZSTD_WINDOWLOG_MAX))) {
+	if (!dc ||
+	    ZSTD_isError(ZSTD_DCtx_setParameter(dc, ZSTD_d_windowLogMax, ZSTD_WINDOWLOG_MAX))) {
 		ZSTD_freeDCtx(dc);
 		*why = "cannot start the zstd decoder";
 		return -ENOMEM;
@@ -270,8 +270,8 @@ static bool list_size_follows(const uint8_t *buf, size_t len, size_t start, size
 	return false;
 }
 
-int kimage_scan(const uint8_t *buf, size_t len, struct found_cert *list, size_t max,
-		size_t *n_list, size_t *n_other)
+int kimage_scan(const uint8_t *buf, size_t len, struct found_cert *list, size_t max, size_t *n_list,
+		size_t *n_other)
 {
 	size_t i = 0;
 
@@ -389,7 +389,8 @@ static void banner_release(const uint8_t *buf, size_t len, struct wire_writer *w
 	if (!p)
 		return;
 	start = end = (size_t)(p - buf) + sizeof(banner) - 1;
-	while (end < len && end - start <= CERTSCAN_MAX_RELEASE && buf[end] > ' ' && buf[end] < 0x7f)
+	while (end < len && end - start <= CERTSCAN_MAX_RELEASE && buf[end] > ' ' &&
+	       buf[end] < 0x7f)
 		end++;
 	put_release(w, (const char *)buf + start, end - start);
 }
@@ -481,8 +482,8 @@ static int certscan_pretouch(void)
 	bool ok;
 
 	if (k && bio && x && X509_set_version(x, 2) == 1 && X509_set_pubkey(x, k) == 1 &&
-	    X509_gmtime_adj(X509_getm_notBefore(x), 0) && X509_gmtime_adj(X509_getm_notAfter(x), 1) &&
-	    X509_sign(x, k, EVP_sha256()) > 0)
+	    X509_gmtime_adj(X509_getm_notBefore(x), 0) &&
+	    X509_gmtime_adj(X509_getm_notAfter(x), 1) && X509_sign(x, k, EVP_sha256()) > 0)
 		n = i2d_X509(x, &der);
 	ok = n > 0 && cert_at(der, (size_t)n) == (size_t)n && PEM_write_bio_X509(bio, x) == 1 &&
 	     pem_round_trip(bio, (size_t)n);

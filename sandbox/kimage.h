@@ -33,9 +33,9 @@
 
 #include "sandbox/wire.h"
 
-#define CERTSCAN_MAX_CERTS 64
+#define CERTSCAN_MAX_CERTS	64
 #define CERTSCAN_MAX_CERT_BYTES (64u << 10)
-#define CERTSCAN_MAX_RELEASE 64
+#define CERTSCAN_MAX_RELEASE	64
 
 enum certscan_kind {
 	CERTSCAN_KERNEL = 1,
@@ -79,5 +79,5 @@ struct found_cert {
  * order, at most max; *n_list of them (the first ones after sorting out) are
  * the system certificate list; *n_other other certificates were seen. The
  * list's entries are written to list[0..*n_list). */
-int kimage_scan(const uint8_t *buf, size_t len, struct found_cert *list, size_t max,
-		size_t *n_list, size_t *n_other);
+int kimage_scan(const uint8_t *buf, size_t len, struct found_cert *list, size_t max, size_t *n_list,
+		size_t *n_other);

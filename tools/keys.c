@@ -36,7 +36,8 @@ static void usage(void)
 	       "/keys.d).\n\n"
 	       "Commands:\n"
 	       "\tlist [--json]                          show the trusted certificates\n"
-	       "\timport FILE [--name N] [--force]       add the certificates of a PEM or DER file\n"
+	       "\timport FILE [--name N] [--force]       add the certificates of a PEM or DER "
+	       "file\n"
 	       "\textract-kernel VMLINUZ [--out DIR] [--name N]\n"
 	       "\t                                       add the build certificate of a kernel "
 	       "image\n"
@@ -83,8 +84,8 @@ static void list_one(const struct trust_cert *c, bool json)
 		cu_hex(c->skid, c->skid_len, ':', &kid);
 	cu_hex(c->sha256, sizeof(c->sha256), 0, &fp);
 	if (json) {
-		const char *keys[] = {"file", "subject", "key_id", "algorithm", "not_before",
-				      "not_after", "sha256", "path"};
+		const char *keys[] = {"file",	    "subject",	 "key_id", "algorithm",
+				      "not_before", "not_after", "sha256", "path"};
 		const char *vals[] = {c->file, c->subject, kid, alg, nb, na, fp, c->path};
 		printf("{\"index\":%u", c->idx);
 		for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
@@ -195,7 +196,8 @@ static int parse_write_opts(int argc, char *argv[], struct write_opts *o, const 
 	*file = argv[optind];
 	if (o->name && !cu_valid_key_name(o->name)) {
 		log_error("invalid name '%s': letters, digits and ._+@~- only, ending in .pem, "
-			  ".crt or .der\n", o->name);
+			  ".crt or .der\n",
+			  o->name);
 		return -EINVAL;
 	}
 	return 0;
@@ -242,7 +244,8 @@ static int keys_write(int argc, char *argv[], enum certscan_kind kind)
 		name = NULL;
 	if (!name || !cu_valid_key_name(name)) {
 		log_error("%s: %s; give one with --name\n", file,
-			  name ? "no valid file name derives from it" : "the image names no release");
+			  name ? "no valid file name derives from it"
+			       : "the image names no release");
 		extracted_release(&e);
 		return EXIT_FAILURE;
 	}

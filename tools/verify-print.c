@@ -82,10 +82,12 @@ static void fill(const struct verify_report *r, struct fields *fl)
 
 static void print_json(FILE *f, const struct verify_report *r, const struct fields *fl)
 {
-	const char *keys[] = {"path", "sha256", "state", "reason", "signer", "key_id", "digest",
-			      "cert"};
-	const char *vals[] = {r->path, fl->sha256[0] ? fl->sha256 : NULL, fl->state, fl->reason,
-			      fl->signer, fl->key_id, fl->digest, fl->cert};
+	const char *keys[] = {"path",	"sha256", "state",  "reason",
+			      "signer", "key_id", "digest", "cert"};
+	const char *vals[] = {r->path,	  fl->sha256[0] ? fl->sha256 : NULL,
+			      fl->state,  fl->reason,
+			      fl->signer, fl->key_id,
+			      fl->digest, fl->cert};
 
 	fputc('{', f);
 	for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {

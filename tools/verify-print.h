@@ -16,7 +16,7 @@
 
 struct verify_report {
 	const char *path;
-	const char *error;             /* inspection failed: no verdict */
+	const char *error; /* inspection failed: no verdict */
 	const struct verify_result *res;
 	const struct sig_facts *sig;
 };

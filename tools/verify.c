@@ -36,7 +36,7 @@
 #define MAX_WORKERS 16
 /* Below this many files a worker's fork costs more than it saves. */
 #define PARALLEL_MIN_FILES 8
-#define RECORD_MAX (1u << 20)
+#define RECORD_MAX	   (1u << 20)
 
 struct verify_opts {
 	bool json, quiet;

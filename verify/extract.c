@@ -25,8 +25,8 @@
 #include "verify/extract.h"
 
 /* A kernel image decompresses to ~60 MiB today. */
-#define IMAGE_CAP (512ull << 20)
-#define SCAN_HEADROOM (256ull << 20)
+#define IMAGE_CAP	(512ull << 20)
+#define SCAN_HEADROOM	(256ull << 20)
 #define SCAN_TIMEOUT_MS 120000
 
 static int fail(struct strbuf *err, int r, const char *fmt, ...) _printf_(3, 4);

@@ -18,7 +18,7 @@
 struct extracted {
 	struct bytes *certs; /* canonical DER, as the child validated it */
 	size_t n;
-	char *release;   /* kernel release from the image if usable in a file name; or NULL */
+	char *release;	  /* kernel release from the image if usable in a file name; or NULL */
 	uint32_t skipped; /* certificates outside the system list (kernel images) */
 	enum wire_compression payload;
 };

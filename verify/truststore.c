@@ -60,7 +60,8 @@ int verify_crypto_init(void)
 	/* Before any other libcrypto call: OPENSSL_CONF and openssl.cnf must not
 	 * choose providers or default properties for the verifier. */
 	if (OPENSSL_init_crypto(OPENSSL_INIT_NO_LOAD_CONFIG | OPENSSL_INIT_ADD_ALL_DIGESTS |
-				OPENSSL_INIT_ADD_ALL_CIPHERS | OPENSSL_INIT_LOAD_CRYPTO_STRINGS,
+					OPENSSL_INIT_ADD_ALL_CIPHERS |
+					OPENSSL_INIT_LOAD_CRYPTO_STRINGS,
 				NULL) != 1)
 		return -EIO;
 	done = true;
@@ -146,8 +147,9 @@ static int list_dir(const char *path, int idx, uid_t owner, struct listing *l, s
 	}
 	if (!owner_ok(&st, owner)) {
 		close(fd);
-		return fail(err, -EPERM, "%s: refused: directory not owned by %s or writable by others",
-			    path, owner == 0 ? "root" : "the expected owner");
+		return fail(err, -EPERM,
+			    "%s: refused: directory not owned by %s or writable by others", path,
+			    owner == 0 ? "root" : "the expected owner");
 	}
 	_cleanup_(dirp) DIR *d = fdopendir(fd);
 	if (!d) {
@@ -176,8 +178,8 @@ static bool is_dev_null(const struct stat *st)
 
 /* The bytes of one file, or *masked. The checks are on the opened file, so a
  * symlink is judged by its target. */
-static int read_cert_file(const char *path, uid_t owner, uint8_t **data, size_t *len,
-			  bool *masked, struct strbuf *err)
+static int read_cert_file(const char *path, uid_t owner, uint8_t **data, size_t *len, bool *masked,
+			  struct strbuf *err)
 {
 	struct stat st;
 	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
@@ -268,7 +270,8 @@ static int key_props(struct trust_cert *c, const char **why)
  * certificate, the serial's magnitude, the subject key identifier. */
 static int ids(struct trust_cert *c, const char **why)
 {
-	_cleanup_(cu_bn_freep) BIGNUM *bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(c->x509), NULL);
+	_cleanup_(cu_bn_freep) BIGNUM *bn =
+		ASN1_INTEGER_to_BN(X509_get0_serialNumber(c->x509), NULL);
 	unsigned char *der = NULL;
 	int n = i2d_X509_NAME(X509_get_issuer_name(c->x509), &der);
 	int r;

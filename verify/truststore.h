@@ -30,13 +30,13 @@
 #define TRUST_MAX_FILE_BYTES (1u << 20)
 
 struct trust_cert {
-	char *file;       /* file name in keys.d: the certificate's name */
-	char *path;       /* where it was read from */
+	char *file;	  /* file name in keys.d: the certificate's name */
+	char *path;	  /* where it was read from */
 	unsigned int idx; /* position inside a multi-certificate file */
 	X509 *x509;
 	EVP_PKEY *pkey;
-	int key_type;     /* EVP_PKEY_RSA or EVP_PKEY_EC */
-	int curve_nid;    /* EC only */
+	int key_type;  /* EVP_PKEY_RSA or EVP_PKEY_EC */
+	int curve_nid; /* EC only */
 	int bits;
 	/* The identifiers a module's signer id is compared with, byte for byte. */
 	uint8_t *issuer_der;
@@ -44,10 +44,10 @@ struct trust_cert {
 	uint8_t *serial; /* big-endian magnitude without leading zeros */
 	size_t serial_len;
 	bool serial_negative; /* never matches: the child sends magnitudes only */
-	uint8_t *skid;        /* subject key identifier; NULL if the cert has none */
+	uint8_t *skid;	      /* subject key identifier; NULL if the cert has none */
 	size_t skid_len;
 	uint8_t sha256[32]; /* fingerprint of the certificate's DER */
-	char *subject;      /* RFC 2253, printable */
+	char *subject;	    /* RFC 2253, printable */
 	char *subject_cn;   /* first commonName, printable; "" if none */
 };
 

@@ -33,10 +33,10 @@
 
 /* The kernel's appended-signature trailer (scripts/sign-file.c, module_signature.h). */
 static const char sig_magic[] = "~Module signature appended~\n";
-#define MAGIC_LEN (sizeof(sig_magic) - 1)
-#define INFO_LEN 12
+#define MAGIC_LEN   (sizeof(sig_magic) - 1)
+#define INFO_LEN    12
 #define TRAILER_LEN (INFO_LEN + MAGIC_LEN)
-#define ID_PKCS7 2
+#define ID_PKCS7    2
 /* r and s of ECDSA on P-384 are 48 bytes; a little slack for leading zeros. */
 #define ECDSA_MAX_INT 66
 
@@ -56,16 +56,14 @@ static const struct {
 	bool weak;
 } digests[] = {
 	{NID_sha256, false},   {NID_sha384, false},   {NID_sha512, false}, {NID_sha3_256, false},
-	{NID_sha3_384, false}, {NID_sha3_512, false}, {NID_sha1, true},    {NID_sha224, true},
+	{NID_sha3_384, false}, {NID_sha3_512, false}, {NID_sha1, true},	   {NID_sha224, true},
 };
 
 const char *verify_state_name(enum verify_state s)
 {
 	static const char *const names[] = {
-		[VERIFY_NONE] = "none",
-		[VERIFY_VALID] = "valid",
-		[VERIFY_UNTRUSTED] = "untrusted",
-		[VERIFY_INVALID] = "invalid",
+		[VERIFY_NONE] = "none",		  [VERIFY_VALID] = "valid",
+		[VERIFY_UNTRUSTED] = "untrusted", [VERIFY_INVALID] = "invalid",
 		[VERIFY_MALFORMED] = "malformed",
 	};
 	return (size_t)s < ARRAY_SIZE(names) ? names[s] : "?";
@@ -343,8 +341,7 @@ static int decide(const struct trust_store *ts, const uint8_t *buf, uint64_t siz
 		return verdict(out, VERIFY_UNTRUSTED, "no trusted certificate has the signer's id");
 	if (!key_matches(out->cert, sig->pkey_nid))
 		return verdict(out, VERIFY_INVALID,
-			       "signature algorithm does not match the key of %s",
-			       out->cert->file);
+			       "signature algorithm does not match the key of %s", out->cert->file);
 	r = check_signature(out->cert, sig, md, dig, dig_len);
 	if (r < 0)
 		return r;

@@ -45,11 +45,11 @@ enum verify_state {
 
 struct verify_result {
 	enum verify_state state;
-	char reason[192];              /* why not valid; "" when valid or none */
-	uint8_t sha256[32];            /* parent: sha256 of all the sealed bytes */
-	uint64_t content_len;          /* parent: signed content length; 0 without a signature */
+	char reason[192];	       /* why not valid; "" when valid or none */
+	uint8_t sha256[32];	       /* parent: sha256 of all the sealed bytes */
+	uint64_t content_len;	       /* parent: signed content length; 0 without a signature */
 	const struct trust_cert *cert; /* the certificate the signer id names (valid, invalid) */
-	int digest_nid;                /* the digest used (claimed by the child); NID_undef if none */
+	int digest_nid; /* the digest used (claimed by the child); NID_undef if none */
 };
 
 /* "none", "valid", "untrusted", "invalid", "malformed". */

@@ -244,7 +244,8 @@ static void test_lookup(void **state)
 	assert_string_equal(c->subject_cn, "cert c");
 	assert_null(trust_store_find_issuer_serial(&ts, issuer, (size_t)n, serial_wrong, 2));
 	const ASN1_OCTET_STRING *skid = X509_get0_subject_key_id(fx.b);
-	c = trust_store_find_skid(&ts, ASN1_STRING_get0_data(skid), (size_t)ASN1_STRING_length(skid));
+	c = trust_store_find_skid(&ts, ASN1_STRING_get0_data(skid),
+				  (size_t)ASN1_STRING_length(skid));
 	assert_non_null(c);
 	assert_string_equal(c->subject_cn, "cert b");
 	assert_null(trust_store_find_skid(&ts, (const uint8_t *)"nope", 4));
@@ -304,7 +305,8 @@ static void test_write_atomic_checks_first(void **state)
 
 	assert_int_equal(cu_pem_append(&pem, der, (size_t)n), 0);
 	/* the store would refuse P-521: nothing is installed, no temporary is left */
-	assert_true(cu_write_file_atomic(fx.etc, "x.pem", pem.buf, pem.len, false, check, &err) < 0);
+	assert_true(cu_write_file_atomic(fx.etc, "x.pem", pem.buf, pem.len, false, check, &err) <
+		    0);
 	assert_int_equal(access(at(fx.etc, "x.pem"), F_OK), -1);
 	strbuf_clear(&pem);
 	OPENSSL_free(der);
@@ -313,12 +315,14 @@ static void test_write_atomic_checks_first(void **state)
 	assert_int_equal(cu_pem_append(&pem, der, (size_t)n), 0);
 	if (getuid() == 0) {
 		assert_int_equal(
-			cu_write_file_atomic(fx.etc, "x.pem", pem.buf, pem.len, false, check, &err), 0);
+			cu_write_file_atomic(fx.etc, "x.pem", pem.buf, pem.len, false, check, &err),
+			0);
 		assert_int_equal(
 			cu_write_file_atomic(fx.etc, "x.pem", pem.buf, pem.len, false, check, &err),
 			-EEXIST);
 		assert_int_equal(
-			cu_write_file_atomic(fx.etc, "x.pem", pem.buf, pem.len, true, check, &err), 0);
+			cu_write_file_atomic(fx.etc, "x.pem", pem.buf, pem.len, true, check, &err),
+			0);
 	}
 	char cmd[256];
 	snprintf(cmd, sizeof(cmd), "test -z \"$(ls -A %s | grep '^\\.')\"", fx.etc);

@@ -29,7 +29,7 @@ static const char magic[] = "~Module signature appended~\n";
 
 static bool weak_ok;
 
-static STACK_OF(X509) *load_certs(const char *dir)
+static STACK_OF(X509) * load_certs(const char *dir)
 {
 	STACK_OF(X509) *sk = sk_X509_new_null();
 	DIR *d = opendir(dir);
@@ -123,7 +123,7 @@ static bool digest_allowed(int nid)
  * an accepted digest, RSA or ECDSA. */
 static bool well_formed(CMS_ContentInfo *cms, CMS_SignerInfo **out)
 {
-	STACK_OF(CMS_SignerInfo) *sis;
+	STACK_OF(CMS_SignerInfo) * sis;
 	X509_ALGOR *dig, *sig;
 	const ASN1_OBJECT *obj;
 	int dnid, pk, snid;
@@ -148,7 +148,7 @@ static bool well_formed(CMS_ContentInfo *cms, CMS_SignerInfo **out)
 	       (snid == NID_rsaEncryption || snid == NID_X9_62_id_ecPublicKey);
 }
 
-static const char *judge(const unsigned char *b, size_t len, STACK_OF(X509) *certs)
+static const char *judge(const unsigned char *b, size_t len, STACK_OF(X509) * certs)
 {
 	size_t content = 0, sig_len = 0;
 	const char *t = trailer(b, len, &content, &sig_len);

@@ -50,8 +50,8 @@ static inline X509 *tu_cert(EVP_PKEY *k, const char *cn, long serial, int with_s
 	X509_set_pubkey(x, k);
 	if (with_skid) {
 		X509V3_set_ctx(&ctx, x, x, NULL, NULL, 0);
-		X509_EXTENSION *e = X509V3_EXT_conf_nid(NULL, &ctx, NID_subject_key_identifier,
-							"hash");
+		X509_EXTENSION *e =
+			X509V3_EXT_conf_nid(NULL, &ctx, NID_subject_key_identifier, "hash");
 		if (!e)
 			abort();
 		X509_add_ext(x, e, -1);

@@ -17,9 +17,9 @@
 #include "test-verify-util.h"
 #include "verify/verify.h"
 
-#define MAGIC "~Module signature appended~\n"
+#define MAGIC	    "~Module signature appended~\n"
 #define CONTENT_LEN 5000
-#define BLOB_LEN 300
+#define BLOB_LEN    300
 
 struct signer {
 	EVP_PKEY *key;
