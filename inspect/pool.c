@@ -199,8 +199,11 @@ static int load_input(struct pool *p, struct worker *w, const char *path, struct
 		*stream_fd = TAKE_FD(fd);
 		return 0;
 	}
-	if (ftruncate(w->in_fd, 0) < 0 || lseek(w->in_fd, 0, SEEK_SET) < 0 ||
-	    ftruncate(w->out_fd, 0) < 0 || lseek(w->out_fd, 0, SEEK_SET) < 0)
+	/* The memfds are overwritten, not emptied: their pages are reused from
+	 * module to module instead of freed and allocated again. The input is
+	 * cut to this file's size (the decompressor reads to its end); the
+	 * worker maps only the bytes the decompressor says it wrote. */
+	if (lseek(w->in_fd, 0, SEEK_SET) < 0 || lseek(w->out_fd, 0, SEEK_SET) < 0)
 		return -errno;
 	uint64_t total = 0;
 	for (;;) {
@@ -217,6 +220,8 @@ static int load_input(struct pool *p, struct worker *w, const char *path, struct
 			return -EFBIG;
 	}
 	job->size = total;
+	if (ftruncate(w->in_fd, (off_t)total) < 0)
+		return -errno;
 	return lseek(w->in_fd, 0, SEEK_SET) < 0 ? -errno : 0;
 }
 

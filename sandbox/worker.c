@@ -108,7 +108,7 @@ static int one_job(const struct worker_fds *f, const struct worker_job *job, int
 	if (len == 0)
 		return parse((const uint8_t *)"", 0, reply_fd);
 	/* Private and read-only: nothing here can write through to a file. */
-	void *map = mmap(NULL, (size_t)len, PROT_READ, MAP_PRIVATE, f->out_fd, 0);
+	void *map = mmap(NULL, (size_t)len, PROT_READ, MAP_PRIVATE | MAP_POPULATE, f->out_fd, 0);
 	if (map == MAP_FAILED)
 		return send_error(reply_fd, errno, "cannot map the module bytes");
 	int r = parse(map, (size_t)len, reply_fd);

@@ -23,9 +23,10 @@
  *            (the decompressor reads a file, not a stream)
  *   out_fd   memfd, write/mmap: where a compressed module is decompressed
  *   reply    pipe: one WIRE_MSG_FACTS or WIRE_MSG_ERROR per job, in order
- * The parent truncates and rewinds both memfds before each job, and sends a
- * job only after the reply to the previous one. End of input on job_fd: the
- * worker exits 0.
+ * The parent rewinds both memfds before each job (the input cut to the
+ * file's size; the output keeps its pages, and the worker maps only the
+ * bytes it wrote), and sends a job only after the reply to the previous one. End of input on
+ * job_fd: the worker exits 0.
  */
 #pragma once
 
