@@ -18,13 +18,13 @@
 #define LSM_PIN_DIR "/sys/fs/bpf/modgate"
 
 /* Map and program names (BPF object names are at most 15 characters). */
-#define LSM_MAP_FILES "mg_files"
+#define LSM_MAP_FILES	 "mg_files"
 #define LSM_MAP_REQUESTS "mg_requests"
 #define LSM_MAP_COUNTERS "mg_counters"
-#define LSM_MAP_CONFIG "mg_config"
+#define LSM_MAP_CONFIG	 "mg_config"
 #define LSM_MAP_REPORTED "mg_reported"
 
-#define LSM_FILES_MAX 64
+#define LSM_FILES_MAX	 64
 #define LSM_REQUESTS_MAX 1024
 
 /* A file the gate registered for one finit_module. dev is the kernel's own
@@ -56,8 +56,8 @@ struct lsm_req_key {
 };
 
 #define LSM_REQ_USERNS_OTHER 0x1u /* the requester's user namespace is not the initial one */
-#define LSM_REQ_MIXED 0x2u	  /* several requesters inside one window, not all alike */
-#define LSM_REQ_REFUSED 0x4u	  /* the program refused this request in the kernel */
+#define LSM_REQ_MIXED	     0x2u /* several requesters inside one window, not all alike */
+#define LSM_REQ_REFUSED	     0x4u /* the program refused this request in the kernel */
 
 struct lsm_req_val {
 	__u64 first_ns;	 /* bpf_ktime_get_ns (CLOCK_MONOTONIC) of the first request */
@@ -77,14 +77,14 @@ struct lsm_req_val {
 
 /* Counters, one array slot each. */
 enum lsm_counter {
-	LSM_CNT_FILE_REFUSED = 0,	/* finit_module of a file the gate did not register */
-	LSM_CNT_FILE_WOULD_REFUSE = 1,	/* the same, permissive: let through */
-	LSM_CNT_DATA_REFUSED = 2,	/* init_module */
+	LSM_CNT_FILE_REFUSED = 0,      /* finit_module of a file the gate did not register */
+	LSM_CNT_FILE_WOULD_REFUSE = 1, /* the same, permissive: let through */
+	LSM_CNT_DATA_REFUSED = 2,      /* init_module */
 	LSM_CNT_DATA_WOULD_REFUSE = 3,
-	LSM_CNT_USERNS_REFUSED = 4,	/* autoload from a non-initial user namespace */
+	LSM_CNT_USERNS_REFUSED = 4, /* autoload from a non-initial user namespace */
 	LSM_CNT_USERNS_WOULD_REFUSE = 5,
-	LSM_CNT_FILE_ALLOWED = 6,	/* finit_module of a registered file */
-	LSM_CNT_REQUESTS = 7,		/* autoload requests seen */
+	LSM_CNT_FILE_ALLOWED = 6, /* finit_module of a registered file */
+	LSM_CNT_REQUESTS = 7,	  /* autoload requests seen */
 	LSM_CNT_MAX = 8,
 };
 
@@ -105,7 +105,7 @@ struct lsm_counter_val {
 };
 
 /* mg_config[0]. Written by `modgate lsm enable`. */
-#define LSM_CFG_ENFORCE 0x1u	    /* refuse; without it, count "would refuse" and allow */
+#define LSM_CFG_ENFORCE	      0x1u /* refuse; without it, count "would refuse" and allow */
 #define LSM_CFG_REFUSE_USERNS 0x2u /* refuse autoload from non-initial user namespaces */
 
 struct lsm_config {

@@ -97,7 +97,8 @@ static int update_config(const struct lsm_settings *s)
 		return r;
 	if (c.abi != LSM_ABI_VERSION)
 		return -EPROTO;
-	c.flags = (s->enforce ? LSM_CFG_ENFORCE : 0) | (s->refuse_userns ? LSM_CFG_REFUSE_USERNS : 0);
+	c.flags =
+		(s->enforce ? LSM_CFG_ENFORCE : 0) | (s->refuse_userns ? LSM_CFG_REFUSE_USERNS : 0);
 	_cleanup_close_ int fd = lsm_open_map(LSM_MAP_CONFIG);
 	if (fd < 0)
 		return fd;
@@ -121,10 +122,9 @@ static int pin_all(struct modgate_bpf *skel, const char *dir)
 	struct bpf_map *maps[] = {skel->maps.mg_files, skel->maps.mg_requests,
 				  skel->maps.mg_counters, skel->maps.mg_reported,
 				  skel->maps.mg_config};
-	struct bpf_program *progs[LSM_N_HOOKS] = {skel->progs.mg_read_file,
-						  skel->progs.mg_post_read,
-						  skel->progs.mg_load_data,
-						  skel->progs.mg_mod_request};
+	struct bpf_program *progs[LSM_N_HOOKS] = {
+		skel->progs.mg_read_file, skel->progs.mg_post_read, skel->progs.mg_load_data,
+		skel->progs.mg_mod_request};
 	char path[PATH_MAX];
 	int r;
 
@@ -193,8 +193,8 @@ int lsm_enable(const struct lsm_settings *s)
 	r = pin_all(skel, staging);
 	if (r < 0)
 		failed("attach and pin", r);
-	/* bpffs refuses names with a dot. rename(2) does not replace a non-empty directory: if another enable
-	 * won the race, this one backs out. */
+	/* bpffs refuses names with a dot. rename(2) does not replace a non-empty directory: if
+	 * another enable won the race, this one backs out. */
 	else if (rename(staging, lsm_pin_dir()) < 0)
 		r = failed("rename the staging directory to " LSM_PIN_DIR, -errno);
 	if (r < 0)

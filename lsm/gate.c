@@ -242,7 +242,8 @@ int lsm_refusals_peek(struct lsm_refusals *out)
 			return r;
 		out->count[i] = out->last[i].count;
 		/* counters only grow; anything else is a reset map: report all */
-		out->delta[i] = out->count[i] >= reported ? out->count[i] - reported : out->count[i];
+		out->delta[i] =
+			out->count[i] >= reported ? out->count[i] - reported : out->count[i];
 		if (out->delta[i] && lsm_counter_is_refusal(i))
 			out->any = true;
 	}

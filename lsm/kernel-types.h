@@ -21,7 +21,7 @@ typedef long long loff_t;
 #define true 1
 #define false 0
 
-#define EPERM 1
+#define EPERM  1
 #define ENOENT 2
 
 struct super_block {

@@ -63,10 +63,10 @@ int lsm_cgroup_path(uint64_t cgroup_id, char *buf, size_t size);
 /* Refusals the trail has not recorded yet, for the gate to fold into one
  * aggregated record: peek, record, then commit exactly what was recorded. */
 struct lsm_refusals {
-	uint64_t delta[LSM_CNT_MAX];		 /* since the last commit */
-	uint64_t count[LSM_CNT_MAX];		 /* totals, what commit will store */
+	uint64_t delta[LSM_CNT_MAX];		  /* since the last commit */
+	uint64_t count[LSM_CNT_MAX];		  /* totals, what commit will store */
 	struct lsm_counter_val last[LSM_CNT_MAX]; /* the latest event of each */
-	bool any;				 /* some delta of a refusal counter */
+	bool any;				  /* some delta of a refusal counter */
 };
 /* 0 (check ->any), -ENOENT when not attached. */
 int lsm_refusals_peek(struct lsm_refusals *r);
@@ -96,22 +96,22 @@ const char *lsm_last_log(void);
 int lsm_disable(void);
 
 #define LSM_N_HOOKS 4
-extern const char *const lsm_hook_names[LSM_N_HOOKS];	 /* kernel_read_file, ... */
-extern const char *const lsm_prog_names[LSM_N_HOOKS];	 /* mg_read_file, ... */
-extern const char *const lsm_link_pins[LSM_N_HOOKS];	 /* link_read_file, ... */
-extern const char *const lsm_map_pins[5];		 /* mg_files, ... */
+extern const char *const lsm_hook_names[LSM_N_HOOKS]; /* kernel_read_file, ... */
+extern const char *const lsm_prog_names[LSM_N_HOOKS]; /* mg_read_file, ... */
+extern const char *const lsm_link_pins[LSM_N_HOOKS];  /* link_read_file, ... */
+extern const char *const lsm_map_pins[5];	      /* mg_files, ... */
 
 struct lsm_status {
-	bool pinned;		     /* LSM_PIN_DIR exists */
-	unsigned int links_pinned;   /* link pins that name our programs */
-	int live_links;		     /* links of programs named like ours, pinned or not;
-					-errno when the kernel would not list them */
-	bool abi_ok;		     /* mg_config speaks this build's LSM_ABI_VERSION */
+	bool pinned;		   /* LSM_PIN_DIR exists */
+	unsigned int links_pinned; /* link pins that name our programs */
+	int live_links;		   /* links of programs named like ours, pinned or not;
+				      -errno when the kernel would not list them */
+	bool abi_ok;		   /* mg_config speaks this build's LSM_ABI_VERSION */
 	uint32_t abi;
-	uint32_t flags;		     /* LSM_CFG_* */
+	uint32_t flags; /* LSM_CFG_* */
 	struct lsm_counter_val counters[LSM_CNT_MAX];
 	uint64_t reported[LSM_CNT_MAX];
-	unsigned int requests;	     /* records in mg_requests */
+	unsigned int requests; /* records in mg_requests */
 };
 
 /* 0, with st->pinned false when not attached. */

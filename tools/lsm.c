@@ -238,13 +238,15 @@ static int do_disable(int argc, char *argv[])
 	audit_opts(&s, &o);
 	if (st.abi_ok && (r = fold_refusals(&o)) < 0 && o.required) {
 		log_error("the program's refusals could not be recorded in the trail (%s); not "
-			  "disabled because audit is required\n", strerror(-r));
+			  "disabled because audit is required\n",
+			  strerror(-r));
 		return EXIT_FAILURE;
 	}
 	record_change(&s, "lsm-disable", state_text(false, &st), state_text(true, &st), &ast, &r);
 	if (r < 0) {
 		log_error("the change could not be recorded in the trail (%s); not disabled "
-			  "because audit is required\n", strerror(-r));
+			  "because audit is required\n",
+			  strerror(-r));
 		return EXIT_FAILURE;
 	}
 	r = lsm_disable();
@@ -255,7 +257,8 @@ static int do_disable(int argc, char *argv[])
 	lsm_status_read(&st);
 	if (st.live_links > 0)
 		log_warning("unpinned, but %d link%s of the program stay%s attached: another "
-			    "process holds %s\n", st.live_links, st.live_links == 1 ? "" : "s",
+			    "process holds %s\n",
+			    st.live_links, st.live_links == 1 ? "" : "s",
 			    st.live_links == 1 ? "s" : "", st.live_links == 1 ? "it" : "them");
 	puts("detached");
 	return EXIT_SUCCESS;
@@ -267,8 +270,8 @@ static int print_requester(const char *name, const struct lsm_requester *r, void
 	(void)data;
 	if (lsm_cgroup_path(r->cgroup_id, cg, sizeof(cg)) < 0)
 		snprintf(cg, sizeof(cg), "id:%llu", (unsigned long long)r->cgroup_id);
-	printf("  %-24s uid=%u userns=%s cgroup=%s comm=%s pid=%u count=%u age=%llus%s%s\n",
-	       name, r->uid, r->userns_other ? "other" : "init", cg, r->comm, r->pid, r->count,
+	printf("  %-24s uid=%u userns=%s cgroup=%s comm=%s pid=%u count=%u age=%llus%s%s\n", name,
+	       r->uid, r->userns_other ? "other" : "init", cg, r->comm, r->pid, r->count,
 	       (unsigned long long)(r->age_ns / 1000000000ull), r->mixed ? " mixed" : "",
 	       r->refused ? " refused" : "");
 	return 0;
@@ -301,9 +304,10 @@ int lsm_status_summary(FILE *out)
 		return r;
 	}
 	if (!lsm_status_attached(&st)) {
-		fprintf(out, "kernel side (BPF LSM): not attached%s\n"
-			     "  open: any root process may call finit_module or init_module "
-			     "itself, and autoload requesters are unknown to the policy\n",
+		fprintf(out,
+			"kernel side (BPF LSM): not attached%s\n"
+			"  open: any root process may call finit_module or init_module "
+			"itself, and autoload requesters are unknown to the policy\n",
 			lsm_built() ? " ('modgate lsm enable' attaches it)"
 				    : " (not built in this binary)");
 		return 0;
@@ -336,7 +340,8 @@ static int do_status(int argc, char *argv[])
 		       st.links_pinned);
 	if (st.pinned && !st.abi_ok)
 		printf("  pinned program speaks ABI %u, this binary %u: run 'modgate lsm "
-		       "disable' then 'enable'\n", st.abi, LSM_ABI_VERSION);
+		       "disable' then 'enable'\n",
+		       st.abi, LSM_ABI_VERSION);
 	if (r == 0)
 		return EXIT_NOT_ATTACHED;
 	printf("  counters:\n");

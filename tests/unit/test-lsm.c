@@ -207,8 +207,13 @@ static uint64_t mono_ns(void)
 static void put_request(const char *name, uint64_t last_ns, uint32_t uid, uint32_t flags)
 {
 	struct lsm_req_key k;
-	struct lsm_req_val v = {.first_ns = last_ns, .last_ns = last_ns, .cgroup_id = 77,
-				.uid = uid, .pid = 4242, .count = 2, .flags = flags};
+	struct lsm_req_val v = {.first_ns = last_ns,
+				.last_ns = last_ns,
+				.cgroup_id = 77,
+				.uid = uid,
+				.pid = 4242,
+				.count = 2,
+				.flags = flags};
 	memset(&k, 0, sizeof(k));
 	strcpy(k.name, name);
 	memcpy(v.comm, "0123456789abcdef", LSM_COMM_MAX); /* full, not terminated */
