@@ -6,7 +6,7 @@
 # real Debian-signed module still loads (its signature checked by the kernel
 # against Debian's built-in key), an unsigned or tampered copy does not.
 #
-# NOT THROUGH THE GATE: loads use busybox's insmod until modgate's exists.
+# Loads use modgate's insmod; busybox's shows the same refusals for comparison.
 #
 # vm-append: module.sig_enforce=1 lockdown=integrity audit=1
 # vm-modules: dummy
@@ -20,17 +20,21 @@ expect_eq "sig_enforce-is-Y" Y "$(cat /sys/module/module/parameters/sig_enforce)
 expect_match "lockdown-is-integrity" '\[integrity\]' "$(cat /sys/kernel/security/lockdown)"
 expect_match "audit-enabled-at-boot" 'audit: initializing netlink subsys \(enabled\)' "$(dmesg)"
 
-section "signatures under module.sig_enforce=1 (busybox insmod, NOT through the gate yet)"
-expect_rc "unsigned-module-rejected" '!0' busybox insmod /vmtest/variants/unsigned/dummy.ko
-expect_match "unsigned-rejected-as-bad-key" 'Key was rejected' "$(cat "$VM_OUT")"
+section "signatures under module.sig_enforce=1"
+expect_rc "busybox-unsigned-module-rejected" '!0' busybox insmod /vmtest/variants/unsigned/dummy.ko
+expect_match "busybox-unsigned-rejected-as-bad-key" 'Key was rejected' "$(cat "$VM_OUT")"
+expect_rc "unsigned-module-rejected" 1 "$MODGATE_SBIN/insmod" /vmtest/variants/unsigned/dummy.ko
+expect_eq "unsigned-rejection-matches-kmod" \
+	"$("$KMOD_BIN/insmod" /vmtest/variants/unsigned/dummy.ko 2>&1)" "$(head -n 1 "$VM_OUT")"
+expect_match "unsigned-rejection-names-sig_enforce" 'module.sig_enforce=1' "$(cat "$VM_OUT")"
 expect_rc "unsigned-module-not-loaded" 1 module_loaded dummy
-expect_rc "tampered-module-rejected" '!0' busybox insmod /vmtest/variants/tampered/dummy.ko
+expect_rc "tampered-module-rejected" 1 "$MODGATE_SBIN/insmod" /vmtest/variants/tampered/dummy.ko
 expect_rc "tampered-module-not-loaded" 1 module_loaded dummy
 
 taint_before=$(taint_mask)
-check "debian-signed-module-loads" busybox insmod "$(deps_of dummy)"
+check "debian-signed-module-loads" "$MODGATE_SBIN/insmod" "$(deps_of dummy)"
 check "signed-module-in-proc-modules" module_loaded dummy
 # Taint bit 13 (E) would say the kernel could not verify it.
 expect_eq "signed-module-verified-no-taint-E" 0 $(($(taint_mask) & 8192 & ~taint_before))
-check "busybox-rmmod-signed-module" busybox rmmod dummy
+check "modgate-rmmod-signed-module" "$MODGATE_SBIN/rmmod" dummy
 expect_rc "signed-module-unloaded" 1 module_loaded dummy

@@ -6,9 +6,9 @@
 # the refusal to unload a module in use, unload. Also what the stock kernel does
 # with a tampered and an unsigned module, the baseline modgate's gate improves on.
 #
-# NOT THROUGH THE GATE: loads and unloads use busybox's insmod/rmmod, because
-# modgate's insmod and rmmod are not built yet. Switch to $MODGATE_SBIN/insmod
-# and $MODGATE_SBIN/rmmod when they are.
+# Loads and unloads use modgate's insmod and rmmod (each file inspected by the
+# sandbox and handed to finit_module as a sealed memfd); busybox's insmod stays
+# as the comparison for what the kernel says about a tampered module.
 #
 # vm-modules: nf_tables nf_conntrack
 # vm-variant: unsigned dummy
@@ -26,14 +26,14 @@ expect_match "lockdown-none-by-default" '\[none\]' "$(cat /sys/kernel/security/l
 expect_eq "no-modules-loaded-at-start" "" "$(cat /proc/modules)"
 expect_eq "lsmod-empty-matches-kmod" "$("$KMOD_BIN/lsmod" 2>&1)" "$("$MODGATE_SBIN/lsmod" 2>&1)"
 
-section "load nf_tables, nf_conntrack and their closures with busybox insmod (NOT through the gate yet)"
+section "load nf_tables, nf_conntrack and their closures with modgate's insmod"
 # Both need libcrc32c: two holders, whose order lsmod must print as kmod does.
 # A module already loaded by the first closure is skipped, as modprobe would.
 unload_order=
 for f in $(deps_of nf_tables) $(deps_of nf_conntrack); do
 	m=$(modname "$f")
 	module_loaded "$m" && continue
-	check "busybox-insmod-$m" busybox insmod "$f"
+	check "modgate-insmod-$m" "$MODGATE_SBIN/insmod" "$f"
 	check "$m-in-proc-modules" module_loaded "$m"
 	check "$m-in-sys-module" test -d "/sys/module/$m/sections"
 	unload_order="$m $unload_order"
@@ -52,22 +52,29 @@ expect_eq "modgate-lsmod-subcommand-matches-kmod" "$("$KMOD_BIN/lsmod" 2>&1)" \
 
 section "unload"
 for d in $(hard_deps nf_conntrack); do
-	expect_rc "rmmod-$d-refused-while-in-use" '!0' busybox rmmod "$d"
+	expect_rc "rmmod-$d-refused-while-in-use" 1 "$MODGATE_SBIN/rmmod" "$d"
+	expect_eq "rmmod-$d-refusal-matches-kmod" "$("$KMOD_BIN/rmmod" "$d" 2>&1)" "$(cat "$VM_OUT")"
 	check "$d-still-loaded" module_loaded "$d"
 done
 for m in $unload_order; do
-	check "busybox-rmmod-$m" busybox rmmod "$m"
+	check "modgate-rmmod-$m" "$MODGATE_SBIN/rmmod" "$m"
 	expect_rc "$m-gone-from-proc-modules" 1 module_loaded "$m"
 	expect_rc "$m-gone-from-sys-module" 1 test -e "/sys/module/$m"
 done
 expect_eq "lsmod-matches-kmod-after-unload" "$("$KMOD_BIN/lsmod" 2>&1)" "$("$MODGATE_SBIN/lsmod" 2>&1)"
 
-section "what the stock kernel does with bad signatures"
-expect_rc "tampered-module-rejected" '!0' busybox insmod /vmtest/variants/tampered/dummy.ko
-expect_match "tampered-rejected-as-bad-key" 'Key was rejected' "$(cat "$VM_OUT")"
+section "what the stock kernel does with bad signatures (the gate will do better)"
+expect_rc "busybox-tampered-module-rejected" '!0' busybox insmod /vmtest/variants/tampered/dummy.ko
+expect_match "busybox-tampered-rejected-as-bad-key" 'Key was rejected' "$(cat "$VM_OUT")"
+expect_rc "tampered-module-rejected" 1 "$MODGATE_SBIN/insmod" /vmtest/variants/tampered/dummy.ko
+expect_eq "tampered-rejection-in-kmods-words" \
+	"insmod: ERROR: could not insert module /vmtest/variants/tampered/dummy.ko: Key was rejected by service" \
+	"$(head -n 1 "$VM_OUT")"
+expect_match "tampered-rejection-explained" '^insmod: ERROR: dummy: the kernel rejected the module signature' \
+	"$(cat "$VM_OUT")"
 expect_rc "tampered-module-not-loaded" 1 module_loaded dummy
 taint_before=$(taint_mask)
-check "unsigned-module-loads-without-sig_enforce" busybox insmod /vmtest/variants/unsigned/dummy.ko
+check "unsigned-module-loads-without-sig_enforce" "$MODGATE_SBIN/insmod" /vmtest/variants/unsigned/dummy.ko
 # Taint bit 13 (E): an unsigned module was loaded.
 expect_eq "unsigned-module-taints-E" 8192 $(($(taint_mask) & 8192 & ~taint_before))
-check "busybox-rmmod-unsigned-dummy" busybox rmmod dummy
+check "modgate-rmmod-unsigned-dummy" "$MODGATE_SBIN/rmmod" dummy
