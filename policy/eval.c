@@ -109,7 +109,7 @@ static void cursor_list(struct cursor *c, const uint32_t *v, size_t n)
 
 struct key_cursors {
 	const struct key_index *e;
-	struct cursor c[2 + MAX_PATH];
+	struct cursor c[2 + 2 * MAX_PATH];
 	size_t n;
 	bool overflow; /* too many pattern prefixes on the path: use e->globby */
 };
@@ -132,6 +132,10 @@ static void key_cursors_init(const struct policy *p, const struct view *v,
 	}
 	size_t n = ptrie_path(&e->trie, v->s[k], k == K_NAME, path, MAX_PATH);
 	kc->overflow = n > MAX_PATH;
+	for (size_t i = 0; !kc->overflow && i < n; i++)
+		cursor_list(&kc->c[kc->n++], path[i]->rules, path[i]->n_rules);
+	n = ptrie_path_rev(&e->rtrie, v->s[k], k == K_NAME, path, MAX_PATH);
+	kc->overflow |= n > MAX_PATH;
 	for (size_t i = 0; !kc->overflow && i < n; i++)
 		cursor_list(&kc->c[kc->n++], path[i]->rules, path[i]->n_rules);
 }

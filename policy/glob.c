@@ -32,6 +32,11 @@ static size_t bracket_end(const char *pat)
 	return 0;
 }
 
+size_t glob_bracket_len(const char *pat)
+{
+	return bracket_end(pat);
+}
+
 const char *glob_check(const char *pat)
 {
 	for (size_t i = 0; pat[i]; i++) {
@@ -124,6 +129,11 @@ int glob_compile(struct glob *g, const char *pat)
 		g->kind = GLOB_SUFFIX;
 		g->lit = g->pat + 1;
 		g->lit_len = n - 1;
+	} else if (n > 2 && pat[0] == '*' && pat[n - 1] == '*' && !strpbrk(g->pat, "?[") &&
+		   !memchr(pat + 1, '*', n - 2)) {
+		g->kind = GLOB_INFIX;
+		g->lit = g->pat + 1;
+		g->lit_len = n - 2;
 	}
 	return 0;
 }
@@ -155,6 +165,14 @@ bool glob_match(const struct glob *g, const char *s, bool fold)
 	case GLOB_SUFFIX:
 		n = strlen(s);
 		return n >= g->lit_len && lit_eq(s + n - g->lit_len, g->lit, g->lit_len, fold);
+	case GLOB_INFIX:
+		if (!fold)
+			return memmem(s, strlen(s), g->lit, g->lit_len) != NULL;
+		n = strlen(s);
+		for (size_t i = 0; i + g->lit_len <= n; i++)
+			if (lit_eq(s + i, g->lit, g->lit_len, fold))
+				return true;
+		return false;
 	case GLOB_GENERIC:
 		break;
 	}

@@ -2,7 +2,8 @@
 /*
  * Shell globs as fnmatch(3) with no flags reads them (`*`, `?`, `[...]`, `[!...]`,
  * `*` also matches '/'), compiled once: a pattern that is a plain prefix
- * (`lockdown*`) or suffix (`*_test`) is matched with one memcmp, anything else
+ * (`lockdown*`) or suffix (`*_test`) is matched with one memcmp, an infix
+ * (`*usb*`) with a substring search, anything else
  * with a small backtracking matcher that never allocates.
  *
  * fold: the subject's '-' is read as '_' (module names, whose patterns the
@@ -17,13 +18,14 @@ enum glob_kind {
 	GLOB_ANY = 0,	 /* "*" */
 	GLOB_PREFIX = 1, /* "abc*" */
 	GLOB_SUFFIX = 2, /* "*abc" */
-	GLOB_GENERIC = 3,
+	GLOB_INFIX = 3,	 /* "*abc*" */
+	GLOB_GENERIC = 4,
 };
 
 struct glob {
 	char *pat; /* as written (normalised for names) */
 	enum glob_kind kind;
-	const char *lit; /* the literal part for PREFIX / SUFFIX, inside pat */
+	const char *lit; /* the literal part for PREFIX, SUFFIX, INFIX, inside pat */
 	size_t lit_len;
 };
 
@@ -35,5 +37,7 @@ const char *glob_check(const char *pat);
 int glob_compile(struct glob *g, const char *pat);
 void glob_release(struct glob *g);
 bool glob_match(const struct glob *g, const char *s, bool fold);
+/* Length of the bracket expression at pat (pat[0] == '['), 0 if unterminated. */
+size_t glob_bracket_len(const char *pat);
 /* The same without compiling (pattern assumed to pass glob_check). */
 bool glob_match_raw(const char *pat, const char *s, bool fold);

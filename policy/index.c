@@ -7,7 +7,8 @@
  *   string keys    `none`: the rules that do not name the key
  *                  per interned literal: the rules naming it (intern.h)
  *                  patterns by literal prefix in a trie: "vendor07_*" is
- *                  reached only by facts starting with "vendor07_"
+ *                  reached only by facts starting with "vendor07_"; those
+ *                  starting with a metacharacter by literal suffix ("*_test")
  *
  * Bitsets hold one bit per rule in rule order, so "first match" is the lowest
  * set bit of an AND.
@@ -87,45 +88,86 @@ static int pnode_add_child(struct ptrie *t, uint32_t parent, unsigned char c, ui
 	return 0;
 }
 
-static int ptrie_add(struct ptrie *t, const char *pat, uint32_t rule)
+/* Insert the literal lit[0..len) (backwards when rev) and file rule there. */
+static int ptrie_add(struct ptrie *t, const char *lit, size_t len, bool rev, uint32_t rule)
 {
 	uint32_t at = 0;
 	int r;
 	if (t->n == 0 && (r = pnode_new(t, &at)) < 0)
 		return r;
-	for (const char *p = pat; *p && !strchr("*?[", *p); p++) {
-		long c = pnode_child(&t->v[at], (unsigned char)*p);
+	for (size_t i = 0; i < len; i++) {
+		unsigned char ch = (unsigned char)lit[rev ? len - 1 - i : i];
+		long c = pnode_child(&t->v[at], ch);
 		uint32_t next;
 		if (c >= 0)
 			next = (uint32_t)c;
-		else if ((r = pnode_add_child(t, at, (unsigned char)*p, &next)) < 0)
+		else if ((r = pnode_add_child(t, at, ch, &next)) < 0)
 			return r;
 		at = next;
 	}
 	return push_u32(&t->v[at].rules, &t->v[at].n_rules, rule);
 }
 
-size_t ptrie_path(const struct ptrie *t, const char *s, bool fold, const struct pnode **out,
-		  size_t max)
+/* Where the literal run at the end of pat starts (after its last `*`, `?`
+ * or bracket expression). */
+static size_t literal_suffix(const char *pat)
+{
+	size_t i = 0, last = 0;
+	while (pat[i]) {
+		if (pat[i] == '*' || pat[i] == '?')
+			last = ++i;
+		else if (pat[i] == '[')
+			last = i += glob_bracket_len(pat + i);
+		else
+			i++;
+	}
+	return last;
+}
+
+static int index_pattern(struct key_index *e, const char *pat, uint32_t rule)
+{
+	size_t prefix = strcspn(pat, "*?[");
+	if (prefix)
+		return ptrie_add(&e->trie, pat, prefix, false, rule);
+	size_t s = literal_suffix(pat);
+	if (pat[s])
+		return ptrie_add(&e->rtrie, pat + s, strlen(pat + s), true, rule);
+	return ptrie_add(&e->trie, pat, 0, false, rule);
+}
+
+static size_t walk(const struct ptrie *t, const char *s, size_t len, bool rev, bool fold,
+		   const struct pnode **out, size_t max)
 {
 	size_t n = 0;
 	if (!t->n)
 		return 0;
-	for (const struct pnode *at = &t->v[0];;) {
+	const struct pnode *at = &t->v[0];
+	for (size_t i = 0;; i++) {
 		if (at->n_rules) {
 			if (n < max)
 				out[n] = at;
 			n++;
 		}
-		if (!*s)
+		if (i == len)
 			return n;
-		unsigned char c = (unsigned char)(fold && *s == '-' ? '_' : *s);
-		long next = pnode_child(at, c);
+		char ch = s[rev ? len - 1 - i : i];
+		long next = pnode_child(at, (unsigned char)(fold && ch == '-' ? '_' : ch));
 		if (next < 0)
 			return n;
 		at = &t->v[next];
-		s++;
 	}
+}
+
+size_t ptrie_path(const struct ptrie *t, const char *s, bool fold, const struct pnode **out,
+		  size_t max)
+{
+	return walk(t, s, strlen(s), false, fold, out, max);
+}
+
+size_t ptrie_path_rev(const struct ptrie *t, const char *s, bool fold, const struct pnode **out,
+		      size_t max)
+{
+	return walk(t, s, strlen(s), true, fold, out, max);
 }
 
 static void ptrie_release(struct ptrie *t)
@@ -172,7 +214,7 @@ static int index_string_key(struct policy *p, struct key_index *e, int k)
 		if (c->n_globs)
 			set_bit(e->globby, i);
 		for (size_t j = 0; r == 0 && j < c->n_globs; j++)
-			r = ptrie_add(&e->trie, c->globs[j].pat, (uint32_t)i);
+			r = index_pattern(e, c->globs[j].pat, (uint32_t)i);
 		if (r < 0)
 			return r;
 	}
@@ -266,6 +308,7 @@ void policy_index_release(struct policy *p)
 		free(p->idx[i].none);
 		free(p->idx[i].globby);
 		ptrie_release(&p->idx[i].trie);
+		ptrie_release(&p->idx[i].rtrie);
 		for (int v = 0; v < ENUM_MAX; v++)
 			free(p->idx[i].by_value[v]);
 	}

@@ -132,7 +132,10 @@ struct set_info {
 
 /* Patterns of one key by their literal prefix (what precedes the first
  * metacharacter): a fact can only match patterns whose prefix it starts with,
- * and walking its bytes down the trie finds exactly those. */
+ * and walking its bytes down the trie finds exactly those. Patterns that
+ * start with a metacharacter go into a second trie by their literal suffix
+ * (reversed), walked from the fact's last byte; the rest (no literal at
+ * either end, "*x*") sit at the first trie's root, reached by every fact. */
 struct pnode {
 	unsigned char *bytes; /* children, by byte */
 	uint32_t *child;
@@ -150,15 +153,19 @@ struct ptrie {
  * many there are in all (more than max: the caller cannot use the list). */
 size_t ptrie_path(const struct ptrie *t, const char *s, bool fold, const struct pnode **out,
 		  size_t max);
+/* The same for the suffix trie: s walked from its end. */
+size_t ptrie_path_rev(const struct ptrie *t, const char *s, bool fold, const struct pnode **out,
+		      size_t max);
 
 /* For every rule, whether it accepts a given value of one key: enum keys keep a
  * bitset per value; string keys a bitset of the rules that do not name the key,
  * the interned lists of literal values and the pattern trie. */
 struct key_index {
 	uint8_t key;
-	uint64_t *none;	  /* string keys: rules without a condition on the key */
-	uint64_t *globby; /* string keys: rules with a pattern on the key */
-	struct ptrie trie;
+	uint64_t *none;	    /* string keys: rules without a condition on the key */
+	uint64_t *globby;   /* string keys: rules with a pattern on the key */
+	struct ptrie trie;  /* by literal prefix */
+	struct ptrie rtrie; /* patterns starting with a metacharacter, by literal suffix */
 	uint64_t *by_value[ENUM_MAX]; /* enum keys */
 };
 

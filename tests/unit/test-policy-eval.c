@@ -404,6 +404,9 @@ static void test_glob_vs_fnmatch(void **state)
 		"?*?",
 		"a[bc]*[de]f",
 		"",
+		"*b*",
+		"*-y*",
+		"*bc*",
 	};
 	static const char *const subjects[] = {
 		"",	 "a",	"b",   "ab",	  "abc", "ba",	    "abcabc",
@@ -428,6 +431,12 @@ static void test_glob_vs_fnmatch(void **state)
 	/* folding reads the subject's '-' as '_' */
 	assert_true(glob_match_raw("snd_hda*", "snd-hda-intel", true));
 	assert_false(glob_match_raw("snd_hda*", "snd-hda-intel", false));
+	struct glob g;
+	assert_int_equal(glob_compile(&g, "*hda_i*"), 0);
+	assert_int_equal(g.kind, GLOB_INFIX);
+	assert_true(glob_match(&g, "snd-hda-intel", true));
+	assert_false(glob_match(&g, "snd-hda-intel", false));
+	glob_release(&g);
 }
 
 /* ---- the index against a naive walk ---- */
@@ -474,9 +483,11 @@ static const char *pick(const char *const *v, size_t n, unsigned int *seed)
 
 static const char *const r_names[] = {"dccp", "sctp",	   "snd-hda-intel", "snd_hda_codec", "zfs",
 				      "spl",  "nf_tables", "n-hdlc",	    "e1000e",	     ""};
-static const char *const r_name_vals[] = {"dccp",   "sctp",  "snd_hda_intel", "snd-hda*",
-					  "zfs",    "*",     "n_hdlc",	      "nf_*",
-					  "e1000?", "[ds]*", "*_codec"};
+/* literals, prefix, suffix and infix patterns, brackets, '-' and '_' */
+static const char *const r_name_vals[] = {
+	"dccp",	 "sctp",    "snd_hda_intel", "snd-hda*", "zfs", "*",   "n_hdlc", "nf_*", "e1000?",
+	"[ds]*", "*_codec", "*-intel",	     "?ccp",	 "*p",	"*c*", "*[lp]",	 "s*p",
+};
 static const char *const r_certs[] = {"debian", "dkms-mok", "vendor-a", ""};
 static const char *const r_cert_vals[] = {"debian", "dkms-mok", "@kernel", "vendor-*", "*"};
 static const char *const r_cgroups[] = {"/init.scope", "/user.slice/u-1", "/system.slice/x"};
