@@ -3,6 +3,9 @@
 #include <stdio.h>
 #include <string.h>
 #include <syslog.h>
+#include <sys/statfs.h>
+#include <unistd.h>
+#include <linux/magic.h>
 
 #include "config.h"
 #include "audit/audit.h"
@@ -16,6 +19,21 @@ int audit_dirs(const char *root, char *main_dir, char *early_dir, size_t size)
 	int b = snprintf(early_dir, size, "%s%s", pre, RUNDIR_MODGATE);
 
 	return a < 0 || b < 0 || (size_t)a >= size || (size_t)b >= size ? -ENAMETOOLONG : 0;
+}
+
+bool audit_in_initramfs(const char *root)
+{
+	char path[4096];
+	struct statfs s;
+
+	if (statfs(root, &s) < 0 || (s.f_type != RAMFS_MAGIC && s.f_type != TMPFS_MAGIC))
+		return false;
+	/* initramfs-tools runs /init; dracut and systemd mark the initrd. */
+	snprintf(path, sizeof(path), "%s/init", root);
+	if (access(path, F_OK) == 0)
+		return true;
+	snprintf(path, sizeof(path), "%s/etc/initrd-release", root);
+	return access(path, F_OK) == 0;
 }
 
 /* Everything written in one attempt on one directory. */
@@ -136,7 +154,12 @@ static int record_or_flush(const struct audit_options *o, const struct audit_eve
 	now = ev ? ev->time : (struct timespec){0};
 	if (now.tv_sec == 0 && now.tv_nsec == 0)
 		clock_gettime(CLOCK_REALTIME, &now);
-	r = write_trail(main_dir, early_dir, o, ev, &now, b, st);
+	/* In an initramfs, /var/log is on the rootfs that switch_root throws
+	 * away, while /run moves to the real root: write the early segment. */
+	if (!o->root && audit_in_initramfs("/"))
+		r = -EROFS;
+	else
+		r = write_trail(main_dir, early_dir, o, ev, &now, b, st);
 	if (r < 0) {
 		st->trail_error = r;
 		if (o->early_fallback) {

@@ -65,6 +65,11 @@ int audit_record(const struct audit_options *o, const struct audit_event *ev,
  * without an event (`modgate audit flush`, a boot unit). 0 or -errno. */
 int audit_flush(const struct audit_options *o, struct audit_status *st);
 
+/* Is `root` an initramfs (a ramfs or tmpfs holding /init or
+ * /etc/initrd-release)? There the real gate writes /run/modgate only: records
+ * under the initramfs's /var/log would vanish at switch_root. */
+bool audit_in_initramfs(const char *root);
+
 /* root + "/var/log/modgate" and root + "/run/modgate". 0 or -ENAMETOOLONG. */
 int audit_dirs(const char *root, char *main_dir, char *early_dir, size_t size);
 

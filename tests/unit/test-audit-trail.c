@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
+#include <linux/magic.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -447,6 +449,33 @@ static void test_private_dir(void **state)
 	assert_int_equal(emit(f, "mod", "cli", "allow", &st), -EINVAL);
 }
 
+static void test_initramfs_detection(void **state)
+{
+	(void)state;
+	char dir[] = "/dev/shm/modgate-initramfs.XXXXXX", path[64];
+	struct statfs sb;
+
+	/* A disk-backed root is never an initramfs. */
+	assert_false(audit_in_initramfs("/var/tmp"));
+	if (statfs("/dev/shm", &sb) < 0 || sb.f_type != TMPFS_MAGIC)
+		skip();
+	assert_non_null(mkdtemp(dir));
+	assert_false(audit_in_initramfs(dir)); /* tmpfs, but no /init */
+	snprintf(path, sizeof(path), "%s/init", dir);
+	close(open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0700));
+	assert_true(audit_in_initramfs(dir));
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/etc", dir);
+	assert_int_equal(mkdir(path, 0755), 0);
+	snprintf(path, sizeof(path), "%s/etc/initrd-release", dir);
+	close(open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644));
+	assert_true(audit_in_initramfs(dir));
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/etc", dir);
+	rmdir(path);
+	rmdir(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -458,6 +487,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_required, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_flood, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_private_dir, setup, teardown),
+		cmocka_unit_test(test_initramfs_detection),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
