@@ -13,14 +13,6 @@
 #include "moddb/depmod.h"
 #include "moddb/graph.h"
 
-/* Is a value from a module fit to be written into a map file? Module
- * metadata must never become configuration: libkmod parses modules.softdep
- * as a configuration file, so a newline in a softdep= value would smuggle in
- * a line of the attacker's choosing (an "install" command). Control bytes are
- * refused everywhere; bytes outside 7-bit ASCII too, as the .bin format
- * cannot hold them. */
-bool dm_value_ok(const char *s);
-
 /* Warn once per refused value, naming the module (before any file is made). */
 void dm_warn_refused(const struct dm_modules *mods);
 

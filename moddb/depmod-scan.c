@@ -280,6 +280,21 @@ static int scan_file(const struct dm_config *cfg, struct dm_modules *mods, const
 {
 	if (!dm_path_has_module_ext(path + baselen, namelen))
 		return 0;
+	/* What reaches modules.dep: the path below the module directory, or the
+	 * whole path of an external module. */
+	const char *written = path;
+	if (strncmp(path, cfg->dirname, cfg->dirnamelen) == 0 && path[cfg->dirnamelen] == '/')
+		written = path + cfg->dirnamelen + 1;
+	if (!dm_value_ok(written)) {
+		/* shown with '?' for what is refused */
+		_cleanup_free_ char *shown = strdup(path);
+		for (char *p = shown; p && *p; p++)
+			if (!dm_value_ok((char[]){*p, 0}))
+				*p = '?';
+		log_warning("ignoring %s: a control or non-ASCII byte in its path\n",
+			    shown ? shown : "a module");
+		return 0;
+	}
 	char *name = dm_modname_from_path(path);
 	if (!name) {
 		log_error("could not get modname from path %s\n", path);
@@ -438,6 +453,10 @@ int dm_scan_paths(const struct dm_config *cfg, char *const *paths, size_t n,
 		if (p[0] != '/') {
 			fatal("%s: not absolute path.\n", p);
 			return -EINVAL;
+		}
+		if (!dm_value_ok(p)) {
+			log_warning("ignoring a module path with a control or non-ASCII byte\n");
+			continue;
 		}
 		char *name = dm_modname_from_path(p);
 		if (!name) {

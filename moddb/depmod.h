@@ -134,6 +134,15 @@ bool dm_path_has_module_ext(const char *name, size_t len);
  * the basename is empty; the result is malloc'ed. */
 char *dm_modname_from_path(const char *path);
 
+/* Is a value from a module fit to be written into a map file (depmod-out.c)?
+ * Module metadata must never become configuration: libkmod parses
+ * modules.softdep as a configuration file, so a newline in a softdep= value
+ * would smuggle in a line of the attacker's choosing (an "install" command).
+ * Control bytes are refused everywhere; bytes outside 7-bit ASCII too, as
+ * the .bin format cannot hold them. The same goes for exported symbol names
+ * and module file paths, which reach modules.symbols and modules.dep. */
+bool dm_value_ok(const char *s);
+
 /* ---- helpers shared by the readers of kmod's line-oriented files ---- */
 
 /* Split buf as fgets(line, size, fp) would: each piece ends after a '\n' or

@@ -187,8 +187,15 @@ int dm_graph_load_exports(struct dm_graph *g)
 		struct dm_module *m = g->mods->v[i];
 		const struct dm_rsym *ex = dm_record_exports(m->facts);
 		for (uint32_t k = 0; k < m->facts->n_export; k++) {
-			int r = sym_add(g, dm_record_str(m->facts, ex[k].name), false, ex[k].crc,
-					m);
+			const char *name = dm_record_str(m->facts, ex[k].name);
+			if (!dm_value_ok(name)) {
+				log_warning(
+					"%s: refusing exported symbol with a control or non-ASCII "
+					"byte from module %s\n",
+					m->path, m->name);
+				continue;
+			}
+			int r = sym_add(g, name, false, ex[k].crc, m);
 			if (r < 0)
 				return r;
 		}

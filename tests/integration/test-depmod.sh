@@ -214,7 +214,10 @@ rm -rf "$TMP/src"
 d=$(mdir "$TMP/src")
 mkdir -p "$d/kernel"
 mkmod "$d/kernel/evil.ko" --info $'softdep=pre: fine\ninstall victim /bin/sh -c id' \
-	--info 'softdep=post: ok' --info $'alias=x\tab' --info $'alias=caf\xc3\xa9' --info alias=plain
+	--info 'softdep=post: ok' --info $'alias=x\tab' --info $'alias=caf\xc3\xa9' --info alias=plain \
+	--export $'sym\ninstall' --export good_sym
+mkmod "$d/kernel/"$'bad\nname.ko' --info alias=badname
+mkmod "$d/kernel/"$'caf\xc3\xa9.ko' --info alias=utf8name
 rm -rf "$TMP/k" "$TMP/o"
 cp -a "$TMP/src" "$TMP/k"
 cp -a "$TMP/src" "$TMP/o"
@@ -230,6 +233,14 @@ expect_eq "injection: control and non-ASCII aliases left out" \
 	"$(printf '# Aliases extracted from modules themselves.\nalias plain evil')" "$(cat "$od/modules.alias")"
 expect_eq "injection: one warning per refused value, naming the module" 3 \
 	"$(grep -c 'WARNING: .*evil.ko: refusing \(softdep\|alias\) value with a control or non-ASCII byte from module evil$' "$TMP/err")"
+expect_eq "injection: exported symbol names with a control byte refused" \
+	"$(printf '# Aliases for symbols, used by symbol_request().\nalias symbol:good_sym evil')" \
+	"$(cat "$od/modules.symbols")"
+expect_eq "injection: warning for the symbol" 1 \
+	"$(grep -c 'evil.ko: refusing exported symbol with a control or non-ASCII byte from module evil$' "$TMP/err")"
+expect_eq "injection: module files with such paths ignored" "kernel/evil.ko:" "$(cat "$od/modules.dep")"
+expect_eq "injection: a warning for each, the path made printable" 2 \
+	"$(grep -c 'WARNING: ignoring .*kernel/\(bad?name\|caf??\).ko: a control or non-ASCII byte in its path$' "$TMP/err")"
 
 # -o writes elsewhere (kmod 34), -m reads another module directory (kmod 34).
 rm -rf "$TMP/src" "$TMP/k" "$TMP/o" "$TMP/outdir"
