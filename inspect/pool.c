@@ -46,6 +46,8 @@
 #define READ_GROW_MIN	(64u << 10)
 #define MAX_WORKERS	64
 
+void (*inspect_pool_test_dispatched)(pid_t worker, size_t job);
+
 struct worker {
 	struct child_proc c;
 	int job_fd, in_fd, out_fd;
@@ -321,6 +323,8 @@ static void dispatch(struct pool *p, struct worker *w)
 		r = send_bytes(w, &msg, sizeof(msg));
 		if (r == 0 && fd >= 0)
 			r = stream_input(w, fd, msg.size);
+		if (r == 0 && inspect_pool_test_dispatched)
+			inspect_pool_test_dispatched(w->c.pid, job);
 		if (r < 0) {
 			strbuf_clear(&p->err);
 			if (r == -ETIMEDOUT)

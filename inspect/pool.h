@@ -14,6 +14,7 @@
 #pragma once
 
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "inspect/inspect.h"
 #include "inspect/spawn.h"
@@ -25,6 +26,11 @@
  * path. */
 typedef void (*pool_done_fn)(void *ctx, size_t job, int err, const struct child_reply *facts,
 			     const char *why);
+
+/* Test seam, NULL unless a test binary sets it: called right after a job
+ * was handed to a worker (the tests kill or stop that worker to prove a
+ * crashed or hung worker fails its job only). */
+extern void (*inspect_pool_test_dispatched)(pid_t worker, size_t job);
 
 /* Inspect paths[0..n) with `workers` workers (0: one per online CPU, never
  * more than n). 0 once every job was reported, or -errno when no worker

@@ -41,8 +41,11 @@ static void on_done(void *ctx, size_t job, int err, const struct child_reply *re
 		c->fatal = -ENOMEM;
 }
 
-static int parse_missing(struct dm_module **todo, size_t n, unsigned int workers)
+static int parse_missing(struct dm_module **todo, size_t n, const struct depmod_request *rq)
 {
+	struct inspect_limits lim = inspect_default_limits;
+	if (rq->timeout_ms)
+		lim.timeout_ms = rq->timeout_ms;
 	struct facts_ctx c = {todo, calloc(n ? n : 1, sizeof(char *)), 0};
 	_cleanup_free_ const char **paths = malloc((n ? n : 1) * sizeof(char *));
 	if (!c.errors || !paths) {
@@ -51,7 +54,7 @@ static int parse_missing(struct dm_module **todo, size_t n, unsigned int workers
 	}
 	for (size_t i = 0; i < n; i++)
 		paths[i] = todo[i]->path;
-	int r = n ? inspect_pool_run(paths, n, workers, NULL, on_done, &c) : 0;
+	int r = n ? inspect_pool_run(paths, n, rq->workers, &lim, on_done, &c) : 0;
 	if (r < 0)
 		log_error("cannot start sandboxed workers: %s\n", strerror(-r));
 	if (r == 0)
@@ -88,7 +91,7 @@ int dm_load_facts(const struct dm_config *cfg, struct dm_modules *mods,
 	if (rq->cache_dir)
 		log_debug("depmod cache: %zu of %zu modules unchanged%s\n", mods->n - n, mods->n,
 			  cache ? "" : " (no usable cache directory)");
-	int r = parse_missing(todo, n, rq->workers);
+	int r = parse_missing(todo, n, rq);
 	if (r < 0)
 		return r;
 	for (size_t i = 0; i < n; i++) {

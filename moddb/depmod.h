@@ -160,9 +160,10 @@ struct depmod_request {
 	bool all;			 /* walk the tree; else only `paths` */
 	char *const *paths;
 	size_t n_paths;
-	FILE *show;	       /* -n: text files to this stream, nothing written */
-	const char *cache_dir; /* root-owned cache directory; NULL: no cache */
-	unsigned int workers;  /* sandboxed parsers; 0: one per online CPU */
+	FILE *show;		 /* -n: text files to this stream, nothing written */
+	const char *cache_dir;	 /* root-owned cache directory; NULL: no cache */
+	unsigned int workers;	 /* sandboxed parsers; 0: one per online CPU */
+	unsigned int timeout_ms; /* per module; 0: inspect's default */
 };
 
 /* Everything after option parsing: configuration, walk, facts, graph,

@@ -203,6 +203,37 @@ static int set_dirs(struct opts *o, const char *kversion)
 	return 0;
 }
 
+#ifdef MODGATE_TEST_BUILD
+#include <signal.h>
+
+#include "inspect/pool.h"
+
+/* The test binary only: kill (or stop, to force a timeout) the worker that
+ * gets job MODGATE_TEST_DEPMOD_KILL_JOB / MODGATE_TEST_DEPMOD_STOP_JOB. */
+static long kill_job = -1, stop_job = -1;
+
+static void test_dispatched(pid_t worker, size_t job)
+{
+	if ((long)job == kill_job)
+		kill(worker, SIGKILL);
+	if ((long)job == stop_job)
+		kill(worker, SIGSTOP);
+}
+
+static void test_hooks(struct depmod_request *rq)
+{
+	const char *k = getenv("MODGATE_TEST_DEPMOD_KILL_JOB");
+	const char *s = getenv("MODGATE_TEST_DEPMOD_STOP_JOB");
+	const char *t = getenv("MODGATE_TEST_DEPMOD_TIMEOUT_MS");
+	kill_job = k ? strtol(k, NULL, 10) : -1;
+	stop_job = s ? strtol(s, NULL, 10) : -1;
+	if (k || s)
+		inspect_pool_test_dispatched = test_dispatched;
+	if (t)
+		rq->timeout_ms = (unsigned int)strtoul(t, NULL, 10);
+}
+#endif
+
 static const char *cache_dir(void)
 {
 #ifdef MODGATE_TEST_BUILD
@@ -252,7 +283,12 @@ static int run(struct opts *o, int argc, char *argv[])
 	o->rq.paths = argv + optind;
 	o->rq.n_paths = o->all ? 0 : (size_t)(argc - optind);
 	o->rq.config_paths = o->config_paths;
-	o->rq.cache_dir = cache_dir();
+	/* module paths index a handful of files: no cache, which would keep
+	 * only those and forget the tree */
+	o->rq.cache_dir = o->all ? cache_dir() : NULL;
+#ifdef MODGATE_TEST_BUILD
+	test_hooks(&o->rq);
+#endif
 	return depmod_run(&o->cfg, &o->rq) < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
 }
 

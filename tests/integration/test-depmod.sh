@@ -242,6 +242,33 @@ expect_eq "injection: module files with such paths ignored" "kernel/evil.ko:" "$
 expect_eq "injection: a warning for each, the path made printable" 2 \
 	"$(grep -c 'WARNING: ignoring .*kernel/\(bad?name\|caf??\).ko: a control or non-ASCII byte in its path$' "$TMP/err")"
 
+# A worker that dies or hangs fails its module only (test binary's hooks:
+# the worker given job N is killed, or stopped until the per-module timeout).
+rm -rf "$TMP/src" "$TMP/k"
+make_base "$TMP/src"
+cp -a "$TMP/src" "$TMP/k"
+kmod -b "$TMP/k" $V 2>/dev/null
+kd=$(mdir "$TMP/k")
+for how in KILL STOP; do
+	rm -rf "$TMP/o"
+	cp -a "$TMP/src" "$TMP/o"
+	od=$(mdir "$TMP/o")
+	victim=$(sed -n 4p "$kd/modules.dep" | cut -d: -f1)
+	vname=$(basename "$victim" | sed 's/\.ko$//; s/-/_/g')
+	if [ $how = KILL ]; then
+		why="worker killed by signal 9 (SIGKILL)"
+	else
+		why="worker timed out after 400 ms and was killed"
+	fi
+	expect_rc "worker $how: exit 0" 0 env MODGATE_TEST_DEPMOD_${how}_JOB=3 \
+		MODGATE_TEST_DEPMOD_TIMEOUT_MS=400 "$MGT" depmod -b "$TMP/o" $V
+	expect_eq "worker $how: that module's error, and only that" \
+		"depmod: ERROR: failed to load symbols from $od/$victim: $why" \
+		"$(grep 'failed to load' "$TMP/err")"
+	expect_eq "worker $how: every other module's aliases" \
+		"$(grep -v " $vname\$" "$kd/modules.alias")" "$(cat "$od/modules.alias")"
+done
+
 # -o writes elsewhere (kmod 34), -m reads another module directory (kmod 34).
 rm -rf "$TMP/src" "$TMP/k" "$TMP/o" "$TMP/outdir"
 make_base "$TMP/src"
