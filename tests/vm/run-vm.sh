@@ -118,7 +118,9 @@ make_cpio "$stage" "$work/run.cpio.gz"
 cat "$base" "$work/run.cpio.gz" >"$work/initrd.gz"
 t1=$(date +%s.%N)
 
-cmdline="console=ttyS0 panic=-1 quiet $append"
+# no_timer_check: under a loaded host, TCG can miss the IO-APIC timer check
+# and panic at boot ("IO-APIC + timer doesn't work"); the check proves nothing here.
+cmdline="console=ttyS0 panic=-1 quiet no_timer_check $append"
 echo "# $name on $kver: $(du -k "$work/initrd.gz" | cut -f1) KiB initramfs" \
 	"built in $(elapsed "$t0" "$t1") s; cmdline: $cmdline"
 
