@@ -30,6 +30,27 @@ base=${BENCH_DIR:-/dev/shm}
 tmp=$(mktemp -d "$base/modgate-bench-depmod.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 
+# CPU time (user + system, the process and the children it reaped: the
+# workers) of one run, in ms. Wall time on a machine shared with other work
+# mostly measures the share of the CPUs a tool gets; this does not.
+cpu_ms() {
+	/usr/bin/time -f '%U %S' bash -c "$1" 2>&1 >/dev/null | tail -n1 |
+		awk '{ printf "%d\n", ($1 + $2) * 1000 }'
+}
+
+cpu_pair() { # NAME ROUNDS CMD_MODGATE CMD_KMOD
+	local a=() b=() i
+	for ((i = 0; i < $2; i++)); do
+		a+=("$(cpu_ms "$3")")
+		b+=("$(cpu_ms "$4")")
+	done
+	local ma mb
+	ma=$(printf '%s\n' "${a[@]}" | _median)
+	mb=$(printf '%s\n' "${b[@]}" | _median)
+	awk -v n="$1" -v a="$ma" -v b="$mb" 'BEGIN {
+		printf "%-44s cpu: modgate %7.0f ms   kmod %7.0f ms   ratio %.3f\n", n, a, b, a/b }'
+}
+
 mkroot() { # DIR KVER SRC
 	local d=$1/lib/modules/$2 f
 	mkdir -p "$d"
@@ -52,8 +73,10 @@ one_tree() { # LABEL KVER SRC ROUNDS
 			{ echo "bench-depmod: ${f##*/} differs from kmod's" >&2; exit 1; }
 	done
 	bench_pair "depmod $label, first run" "$n" "$cold" "$km"
+	cpu_pair "depmod $label, first run" "$n" "$cold 2>/dev/null" "$km 2>/dev/null"
 	bash -c "$mg" 2>/dev/null
 	bench_pair "depmod $label, unchanged tree" "$n" "$mg" "$km"
+	cpu_pair "depmod $label, unchanged tree" "$n" "$mg 2>/dev/null" "$km 2>/dev/null"
 }
 
 trees=$(bash "$here/../tests/compat/fetch-trees.sh")
