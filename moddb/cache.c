@@ -8,11 +8,14 @@
  *   struct cache_entry entries[n_entries]       file identity, where its data is
  *   per entry: path (NUL-terminated), padding to 8, record (depmod-record.h)
  *
- * The checksum covers every byte after the checksum field. DEPMOD_CACHE_TAG
- * (the modgate version, from the build) ties a cache to the decoder that
- * produced its facts.
+ * The checksum covers every byte after the checksum field. The version
+ * string ties a cache to the decoder that produced its facts: the modgate
+ * version (DEPMOD_CACHE_TAG, from the build) and the program's GNU build id,
+ * so any rebuild, not only a release, starts a new cache.
  */
 #include <dirent.h>
+#include <elf.h>
+#include <link.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -58,6 +61,48 @@ struct dm_cache {
 	struct dm_map bypath; /* path -> entry */
 	size_t hits;
 };
+
+/* The running program's GNU build id as hex, from its own loaded notes. */
+static int find_build_id(struct dl_phdr_info *info, size_t size, void *data)
+{
+	char *out = data;
+	(void)size;
+	if (info->dlpi_name && info->dlpi_name[0])
+		return 0; /* a shared library: the main program comes first */
+	for (int i = 0; i < info->dlpi_phnum; i++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+		if (ph->p_type != PT_NOTE)
+			continue;
+		const uint8_t *p = (const uint8_t *)(info->dlpi_addr + ph->p_vaddr);
+		const uint8_t *end = p + ph->p_memsz;
+		while (p + sizeof(ElfW(Nhdr)) <= end) {
+			const ElfW(Nhdr) *nh = (const void *)p;
+			size_t name = (nh->n_namesz + 3u) & ~3u, desc = (nh->n_descsz + 3u) & ~3u;
+			const uint8_t *d = p + sizeof(*nh) + name;
+			if (d + desc > end)
+				break;
+			if (nh->n_type == NT_GNU_BUILD_ID && nh->n_namesz == 4 &&
+			    memcmp(p + sizeof(*nh), "GNU", 4) == 0 && nh->n_descsz <= 64) {
+				for (size_t k = 0; k < nh->n_descsz; k++)
+					sprintf(out + 2 * k, "%02x", d[k]);
+				return 1;
+			}
+			p = d + desc;
+		}
+	}
+	return 1;
+}
+
+static const char *cache_tag(void)
+{
+	static char tag[sizeof(DEPMOD_CACHE_TAG) + 1 + 129];
+	if (!tag[0]) {
+		char id[129] = "";
+		dl_iterate_phdr(find_build_id, id);
+		snprintf(tag, sizeof(tag), "%s %s", DEPMOD_CACHE_TAG, id);
+	}
+	return tag;
+}
 
 /* A fast 64-bit checksum over 8-byte words: it guards against a damaged
  * file, not against an attacker (only root can write the directory). */
@@ -151,9 +196,8 @@ static int cache_parse(struct dm_cache *c, const char *want_dir)
 	if (!range_ok(at, names, c->size))
 		return -EINVAL;
 	const char *p = (const char *)c->data + at;
-	if (h->version_len != strlen(DEPMOD_CACHE_TAG) ||
-	    memcmp(p, DEPMOD_CACHE_TAG, h->version_len) != 0 || h->dir_len != strlen(want_dir) ||
-	    memcmp(p + h->version_len, want_dir, h->dir_len) != 0)
+	if (h->version_len != strlen(cache_tag()) || memcmp(p, cache_tag(), h->version_len) != 0 ||
+	    h->dir_len != strlen(want_dir) || memcmp(p + h->version_len, want_dir, h->dir_len) != 0)
 		return -ESTALE;
 	at = ALIGN8(at + names);
 	if (h->n_entries > c->size / sizeof(struct cache_entry) ||
@@ -262,13 +306,13 @@ static int build(const struct dm_cache *c, const struct dm_modules *mods, struct
 {
 	struct cache_header h = {.format = CACHE_FORMAT, .endian = CACHE_ENDIAN};
 	memcpy(h.magic, CACHE_MAGIC, 8);
-	h.version_len = (uint32_t)strlen(DEPMOD_CACHE_TAG);
+	h.version_len = (uint32_t)strlen(cache_tag());
 	h.dir_len = (uint32_t)strlen(c->dirname);
 	for (size_t i = 0; i < mods->n; i++)
 		h.n_entries += mods->v[i]->facts && !mods->v[i]->facts_failed;
 	int r = strbuf_append(b, &h, sizeof(h));
 	if (r == 0)
-		r = strbuf_append_str(b, DEPMOD_CACHE_TAG);
+		r = strbuf_append_str(b, cache_tag());
 	if (r == 0)
 		r = strbuf_append_str(b, c->dirname);
 	if (r == 0)
