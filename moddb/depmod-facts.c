@@ -100,7 +100,8 @@ int dm_load_facts(const struct dm_config *cfg, struct dm_modules *mods,
 			return -ENOMEM;
 		m->facts = m->facts_owned;
 	}
-	if (cache)
+	/* -n writes nothing to disk, the cache included */
+	if (cache && !rq->show)
 		dm_cache_save(cache, mods);
 	return 0;
 }
