@@ -18,6 +18,7 @@
 #include "loader/command.h"
 #include "loader/kstate.h"
 #include "loader/probe.h"
+#include "loader/transaction.h"
 
 #define IGNORE_BUILTIN 1u
 #define REMOVE_HOLDERS 2u
@@ -94,7 +95,7 @@ static int remove_module(struct plan_mod *m, const struct remove_opts *o,
 	show(ui, "rmmod %s\n", m->name);
 	if (o->dry_run)
 		return 0;
-	/* (issue 9: the gate decides op=unload here) */
+	/* loader_unload: the gate decides op=unload and records it */
 	for (;;) {
 		r = loader_unload(m->name, o->force);
 		if (r != -EAGAIN || !o->wait_msec)
@@ -172,9 +173,16 @@ static int check_state(struct plan *p, struct plan_mod *m, const struct remove_o
 static int remove_self(struct plan *p, struct plan_mod *m, const char *cmd,
 		       const struct remove_opts *o, const struct loader_ui *ui)
 {
-	if (!cmd && !o->ignore_loaded && !o->wait_msec && kstate_refcnt(m->name) > 0) {
-		say(ui, LOADER_LOG_TOOL, "Module %s is in use.\n", m->name);
-		return -EBUSY;
+	if (!cmd && !o->ignore_loaded && !o->wait_msec) {
+		int refcnt = kstate_refcnt(m->name);
+		if (refcnt > 0) {
+			say(ui, LOADER_LOG_TOOL, "Module %s is in use.\n", m->name);
+			return -EBUSY;
+		}
+		/* unreadable: said, and the kernel decides (as libkmod does) */
+		if (refcnt < 0 && refcnt != -ENOENT)
+			say(ui, 3, "could not read integer from '/sys/module/%s/refcnt': '%s'\n",
+			    m->name, strerror(-refcnt));
 	}
 	if (cmd) {
 		_cleanup_free_ char *c = command_substitute(cmd, NULL);
@@ -183,8 +191,9 @@ static int remove_self(struct plan *p, struct plan_mod *m, const char *cmd,
 		show(ui, "remove %s\n", c);
 		if (o->dry_run)
 			return 0;
-		/* (issue 9: the gate decides op=remove with the command text) */
-		int r = command_run(c, m->name);
+		/* the gate decides op=remove with the command text, then runs it
+		 * with a fixed environment */
+		int r = gate_command(POLICY_OP_REMOVE, m->name, c, NULL);
 		if (r != 0)
 			say(ui, LOADER_LOG_TOOL, "Error running remove command for %s\n", m->name);
 		return r < 0 ? r : -r;

@@ -85,7 +85,27 @@ expect_eq "nf_tables itself was not loaded" "" "$(loaded_order | grep -x nf_tabl
 expect_rc "install command as the only match" 0 modprobe $M only-a-command
 expect_eq "it ran" "ran for only_a_command" "$(cat "$OUT")"
 
+# -- modules.softdep is module metadata (depmod copies it from .modinfo): only
+# its softdep and weakdep lines count; an install line there must never run
+reset_kernel
+cp "$MODDIR/modules.softdep" "$TMP/softdep.orig"
+printf 'softdep dummy pre: nfnetlink\ninstall dummy touch %s/pwned\nalias evil dummy\n' "$TMP" \
+	>>"$MODDIR/modules.softdep"
+n=$(wc -l <"$MODDIR/modules.softdep")
+: >"$C/empty.conf"
+expect_rc "modules.softdep: load" 0 modprobe -d "$R" -S "$KVER" -C "$C/empty.conf" dummy
+if [ -e "$TMP/pwned" ]; then not_ok "modules.softdep: install line not run"; else ok "modules.softdep: install line not run"; fi
+expect_eq "modules.softdep: its softdep line is honoured" "nfnetlink dummy" "$(loaded_order | xargs)"
+expect_eq "modules.softdep: the rest is skipped with a warning" \
+	"modprobe: WARNING: $MODDIR/modules.softdep line $((n - 1)): ignoring 'install': only softdep and weakdep are read here
+modprobe: WARNING: $MODDIR/modules.softdep line $n: ignoring 'alias': only softdep and weakdep are read here" \
+	"$(cat "$TMP/err")"
+expect_rc "modules.softdep: its alias line does not resolve" 1 \
+	modprobe -d "$R" -S "$KVER" -C "$C/empty.conf" -q -R evil
+cp "$TMP/softdep.orig" "$MODDIR/modules.softdep"
+
 # -- a command killed by a signal is a failure (kmod 30 would call it success)
+reset_kernel
 echo "install dummy kill -TERM \$\$" >"$C/killed.conf"
 # shellcheck disable=SC2086
 expect_rc "install command killed by a signal" 1 modprobe -d "$R" -S "$KVER" -C "$C/killed.conf" dummy

@@ -67,6 +67,15 @@ rm -f "$R/fake/errno/dummy"
 expect_rc "no refcnt file" 1 rmmod dummy
 expect_eq "no refcnt: kmod's line" "rmmod: ERROR: Module unloading is not supported" "$(cat "$TMP/err")"
 
+# crafted sysfs: an unreadable refcnt is named, nothing removed
+setup
+echo garbage >"$R/sys/module/dummy/refcnt"
+expect_rc "garbage refcnt" 1 rmmod dummy
+expect_eq "garbage refcnt: said so" \
+	"rmmod: ERROR: could not read integer from '/sys/module/dummy/refcnt': 'Invalid argument'" \
+	"$(cat "$TMP/err")"
+expect_eq "garbage refcnt: nothing deleted" "" "$(deleted)"
+
 # crafted sysfs: a name that would leave /sys/module is refused, no crash
 setup
 expect_rc "rmmod ../../etc" 1 rmmod ../../etc
