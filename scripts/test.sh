@@ -21,7 +21,8 @@ echo "test.sh: compat sample ${MODGATE_COMPAT_SAMPLE}, seed ${MODGATE_COMPAT_SEE
 build=${MODGATE_BUILD_DIR:-build-ci}
 [ -d "$build" ] || meson setup "$build" -Dwerror-ci=true >/dev/null
 ninja -C "$build"
-meson test -C "$build" --print-errorlogs --num-processes 2
+# vm-bench holds timing scenarios (bench/ territory, minutes each): not tests.
+meson test -C "$build" --print-errorlogs --num-processes 2 --no-suite vm-bench
 
 asan=${build}-asan
 [ -d "$asan" ] || meson setup "$asan" -Dwerror-ci=true -Db_sanitize=address,undefined \
