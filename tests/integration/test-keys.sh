@@ -144,6 +144,12 @@ expect_rc "postrm on upgrade keeps it" 0 env PATH="$TMP/bin:$PATH" DEB_MAINT_PAR
 expect_eq "kept" "yes" "$([ -e "$STORE/kernel-9.9.9-hook.pem" ] && echo yes || echo no)"
 expect_rc "postrm hook" 0 env PATH="$TMP/bin:$PATH" DEB_MAINT_PARAMS="remove" "$POSTRM" 9.9.9-hook /boot/vmlinuz-9.9.9-hook
 expect_eq "removed with the kernel" "no" "$([ -e "$STORE/kernel-9.9.9-hook.pem" ] && echo yes || echo no)"
+# a broken policy stops the hook before an initramfs could carry it
+mkdir -p "$ROOT/etc/modgate/policy.d"
+printf 'version 1\nallow nosuchkey=1\n' >"$ROOT/etc/modgate/policy.d/50-broken.policy"
+expect_rc "postinst refuses a broken policy" 1 env PATH="$TMP/bin:$PATH" DEB_MAINT_PARAMS="configure" "$POSTINST" 9.9.9-pol "$TMP/vmlinuz-zstd"
+if grep -q "50-broken.policy:2" "$TMP/err"; then ok "the hook names the broken rule's file:line"; else not_ok "the hook names the broken rule's file:line" "$(cat "$TMP/err")"; fi
+rm -f "$ROOT/etc/modgate/policy.d/50-broken.policy" "$STORE/kernel-9.9.9-pol.pem"
 expect_rc "hooks without modgate installed do nothing" 0 env PATH=/nonexistent /bin/sh "$POSTINST" 9.9.9 "$TMP/vmlinuz-zstd"
 
 finish
