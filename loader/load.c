@@ -1,45 +1,53 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
-/* The load and unload transactions (see load.h). */
+/* One file in, one module out, through the gate (see load.h). */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "common/macros.h"
-#include "inspect/inspect.h"
+#include "loader/gate.h"
 #include "loader/kernel.h"
 #include "loader/kstate.h"
 #include "loader/load.h"
-#include "lsm/lsm.h"
+#include "loader/transaction.h"
 
 int loader_load(const struct load_request *req, struct load_result *res)
 {
-	struct inspected in;
+	struct gate_request rq;
+	struct gate_item it;
+	const char *requested = req->requested ? req->requested : req->path;
 	int r;
 
-	/* 1. inspect: the only way module bytes enter this process is as a
-	 *    sealed memfd whose contents sandboxed children produced and parsed */
-	r = inspect_file(AT_FDCWD, req->path, &inspect_default_limits, &in, &res->why);
-	if (r < 0) {
-		res->step = LOAD_STEP_INSPECT;
+	/* a path is never accepted in the autoload context */
+	if ((r = gate_check_path(requested, &res->why)) < 0) {
+		res->step = LOAD_STEP_DENIED;
 		return r;
 	}
+	gate_request_init(&rq, requested);
+	gate_item_init(&it, &rq, req->name, POLICY_OP_LOAD);
+	it.path = req->path;
+	it.params = req->params;
+	it.kflags = req->kflags;
 
-	/* 2-4 (issue 9): verify the signature over in.memfd_ro, decide by
-	 *    policy, record the decision. Nothing here stands in for them. */
-
-	/* 5. load exactly those bytes; while the kernel side (lsm/) is
-	 *    attached, the kernel reads only a file registered for this load */
-	r = lsm_register_file(in.memfd_ro);
-	if (r >= 0) {
-		r = kernel_finit_module(in.memfd_ro, req->name, req->params, (int)req->kflags);
-		lsm_unregister_file(in.memfd_ro);
+	/* inspect, verify, decide, record */
+	r = gate_decide(&it);
+	if (it.warn.len)
+		gate_say(4, "%s\n", it.warn.buf);
+	strbuf_clear(&it.warn);
+	if (r == -ENOMEM || !it.proceed) {
+		res->step = it.inspect_err ? LOAD_STEP_INSPECT : LOAD_STEP_DENIED;
+		strbuf_append_str(&res->why, it.why.buf);
+		r = it.inspect_err ? it.inspect_err : -EPERM;
+	} else {
+		/* load exactly the bytes decided on; record the result */
+		r = gate_kernel_load(&it);
+		if (it.warn.len)
+			gate_say(4, "%s\n", it.warn.buf);
+		if (r < 0)
+			res->step = LOAD_STEP_KERNEL;
 	}
-	if (r < 0)
-		res->step = LOAD_STEP_KERNEL;
-
-	/* 6 (issue 9): record the result */
-	inspected_release(&in);
+	gate_item_release(&it);
 	return r;
 }
 
@@ -51,9 +59,27 @@ void load_result_release(struct load_result *res)
 
 int loader_unload(const char *name, bool force)
 {
-	/* O_NONBLOCK always: the kernel's blocking wait for a busy module is gone
-	 * and would hang the caller; O_TRUNC forces (and taints R) */
-	return kernel_delete_module(name, O_NONBLOCK | (force ? O_TRUNC : 0));
+	struct gate_request rq;
+	struct gate_item it;
+	int r;
+
+	gate_request_init(&rq, name);
+	gate_item_init(&it, &rq, name, POLICY_OP_UNLOAD);
+	it.force = force;
+	r = gate_decide(&it);
+	if (it.warn.len)
+		gate_say(4, "%s\n", it.warn.buf);
+	strbuf_clear(&it.warn);
+	if (r == -ENOMEM || !it.proceed) {
+		gate_say(3, "unloading %s denied: %s\n", name, it.why.buf);
+		r = -EPERM;
+	} else {
+		r = gate_kernel_unload(&it);
+		if (it.warn.len)
+			gate_say(4, "%s\n", it.warn.buf);
+	}
+	gate_item_release(&it);
+	return r;
 }
 
 static char *permission_reason(void)

@@ -9,6 +9,7 @@
 #include "loader/command.h"
 #include "loader/kstate.h"
 #include "loader/probe.h"
+#include "loader/transaction.h"
 
 static void say(const struct loader_ui *ui, int prio, const char *fmt, ...) _printf_(3, 4);
 static void say(const struct loader_ui *ui, int prio, const char *fmt, ...)
@@ -41,11 +42,12 @@ static bool in_kernel(struct plan *p, struct plan_mod *m, const struct loader_ui
 static int run_install(struct plan *p, struct plan_mod *m, const char *options,
 		       const struct loader_ui *ui)
 {
-	/* (issue 9: the gate decides op=install with the command text first) */
+	/* modprobe's loads go through gate_probe (transaction.h); this path is
+	 * gated too, one command at a time: op=install with the command text */
 	_cleanup_free_ char *cmd = command_substitute(plan_install(p, m), options);
 	if (!cmd)
 		return -ENOMEM;
-	int r = command_run(cmd, m->name);
+	int r = gate_command(POLICY_OP_INSTALL, m->name, cmd, NULL);
 	if (r < 0)
 		say(ui, 3, "could not run install command '%s' for module %s: %s\n", cmd, m->name,
 		    strerror(-r));

@@ -17,6 +17,7 @@
 #include "common/log.h"
 #include "common/macros.h"
 #include "common/strbuf.h"
+#include "loader/gate.h"
 #include "loader/load.h"
 #include "moddb/lookup.h"
 #include "moddb/plan.h"
@@ -131,13 +132,16 @@ static int insert(const char *filename, const char *params, unsigned int kflags)
 		log_error("could not load module %s: %s\n", filename, strerror(e));
 		return -e;
 	}
-	struct load_request req = {.path = path, .name = name, .params = params, .kflags = kflags};
+	struct load_request req = {
+		.requested = filename, .path = path, .name = name, .params = params, .kflags = kflags};
 	int r = loader_load(&req, &res);
 	if (r < 0) {
 		log_error("could not insert module %s: %s\n", filename, mod_strerror(-r));
 		_cleanup_free_ char *why =
 			res.step == LOAD_STEP_KERNEL ? loader_explain_load_error(r) : NULL;
-		if (res.step == LOAD_STEP_INSPECT && res.why.len)
+		if (res.step == LOAD_STEP_DENIED)
+			log_error("%s: %s\n", name, strbuf_str(&res.why));
+		else if (res.step == LOAD_STEP_INSPECT && res.why.len)
 			log_error("%s: %s\n", filename, strbuf_str(&res.why));
 		else if (why)
 			log_error("%s: %s\n", name, why);
@@ -146,12 +150,25 @@ static int insert(const char *filename, const char *params, unsigned int kflags)
 	return r;
 }
 
+static void gate_says(void *ud, int prio, const char *msg)
+{
+	(void)ud;
+	log_printf((enum log_prio)prio, "%s", msg);
+}
+
 int tool_insmod(int argc, char *argv[])
 {
 	unsigned int kflags = 0;
 	int r = parse_options(argc, argv, &kflags);
 	if (r != 0)
 		return r > 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	if (tools_root()) {
+		/* trust is never re-rooted */
+		log_error("--root is for admin commands; insmod reads policy, trust store and "
+			  "trail from their fixed places\n");
+		return EXIT_FAILURE;
+	}
+	gate_configure(&(struct gate_options){.say = gate_says});
 	if (optind >= argc) {
 		log_error("missing filename.\n");
 		return EXIT_FAILURE;

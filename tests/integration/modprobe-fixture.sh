@@ -35,6 +35,8 @@ fixture_root() {
 	fixture_tree
 	MODDIR=$root/lib/modules/$KVER
 	mkdir -p "$MODDIR" "$root/proc/sys/kernel" "$root/sys/module" "$root/conf"
+	# modgate-test's gate reads its configuration and writes its trail here too
+	mkdir -p "$root/var/log" "$root/run"
 	for name in "$@"; do
 		rel=$(cd "$TREE" && find kernel -name "$name.ko" -print -quit)
 		[ -n "$rel" ] || { echo "fixture: no $name.ko in $TREE" >&2; exit 1; }
