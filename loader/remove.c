@@ -18,6 +18,7 @@
 #include "loader/command.h"
 #include "loader/kstate.h"
 #include "loader/probe.h"
+#include "loader/transaction.h"
 
 #define IGNORE_BUILTIN 1u
 #define REMOVE_HOLDERS 2u
@@ -94,7 +95,7 @@ static int remove_module(struct plan_mod *m, const struct remove_opts *o,
 	show(ui, "rmmod %s\n", m->name);
 	if (o->dry_run)
 		return 0;
-	/* (issue 9: the gate decides op=unload here) */
+	/* loader_unload: the gate decides op=unload and records it */
 	for (;;) {
 		r = loader_unload(m->name, o->force);
 		if (r != -EAGAIN || !o->wait_msec)
@@ -190,8 +191,9 @@ static int remove_self(struct plan *p, struct plan_mod *m, const char *cmd,
 		show(ui, "remove %s\n", c);
 		if (o->dry_run)
 			return 0;
-		/* (issue 9: the gate decides op=remove with the command text) */
-		int r = command_run(c, m->name);
+		/* the gate decides op=remove with the command text, then runs it
+		 * with a fixed environment */
+		int r = gate_command(POLICY_OP_REMOVE, m->name, c, NULL);
 		if (r != 0)
 			say(ui, LOADER_LOG_TOOL, "Error running remove command for %s\n", m->name);
 		return r < 0 ? r : -r;

@@ -28,7 +28,9 @@
 #include "inspect/inspect.h"
 #include "loader/kernel.h"
 #include "loader/kstate.h"
+#include "loader/gate.h"
 #include "loader/probe.h"
+#include "loader/transaction.h"
 #include "moddb/cmdline.h"
 #include "moddb/plan.h"
 #include "tools/modprobe.h"
@@ -85,6 +87,13 @@ static void ui_log(void *ud, int prio, const char *msg)
 {
 	struct modprobe *mp = ud;
 	mp_log(mp, prio == LOADER_LOG_TOOL ? mp->log_prio : prio, "%s", msg);
+}
+
+/* The gate's own explanations (a denied unload or remove command, a record
+ * that could not be written), at their priority. */
+static void ui_log_prio(void *ud, int prio, const char *msg)
+{
+	mp_log(ud, prio, "%s", msg);
 }
 
 static void plan_report(void *ud, enum plan_prio prio, const char *msg)
@@ -418,7 +427,9 @@ static void insert_failed(struct modprobe *mp, const char *name, int err,
 		    name);
 	else
 		ERR(mp, "could not insert '%s': %s\n", name, strerror(-err));
-	if (fail->step == LOAD_STEP_INSPECT && fail->why.len) {
+	if (fail->step == LOAD_STEP_DENIED) {
+		ERR(mp, "%s: %s\n", name, strbuf_str((struct strbuf *)&fail->why));
+	} else if (fail->step == LOAD_STEP_INSPECT && fail->why.len) {
 		ERR(mp, "%s: %s\n", fail->path, strbuf_str((struct strbuf *)&fail->why));
 	} else if (fail->step == LOAD_STEP_KERNEL) {
 		_cleanup_free_ char *why = loader_explain_load_error(err);
@@ -430,10 +441,19 @@ static void insert_failed(struct modprobe *mp, const char *name, int err,
 static int do_insmod(struct modprobe *mp, const char *alias, const char *extra)
 {
 	_cleanup_plan_list_ struct plan_list list = {0};
-	int err = plan_lookup(mp->plan, alias, &list);
+	_cleanup_strbuf_ struct strbuf why = STRBUF_INIT;
+	int err = mp->dry_run ? 0 : gate_check_path(alias, &why);
+	if (err < 0) {
+		ERR(mp, "could not insert '%s': %s\n", alias, strerror(-err));
+		ERR(mp, "%s: %s\n", alias, strbuf_str(&why));
+		return err;
+	}
+	err = plan_lookup(mp->plan, alias, &list);
 	if (err < 0 || list.n == 0) {
 		if (err < 0 && err != -EINVAL && err != -ENOMEM && *moddb_why(mp->db))
 			ERR(mp, "%s\n", moddb_why(mp->db));
+		if (!mp->dry_run && !mp->lookup_only)
+			gate_not_found(alias);
 		LOG(mp, "Module %s not found in directory %s\n", alias, mp->dirname);
 		return -ENOENT;
 	}
@@ -444,7 +464,7 @@ static int do_insmod(struct modprobe *mp, const char *alias, const char *extra)
 		if (mp->lookup_only)
 			printf("%s\n", mod->name);
 		else
-			err = loader_probe(mp->plan, mod, flags, extra, ui_of(mp), &fail);
+			err = gate_probe(mp->plan, mod, alias, flags, extra, ui_of(mp), &fail);
 		/* blacklisted is not an error: each match's result, the last one wins */
 		if (err >= 0)
 			err = 0;
@@ -558,6 +578,14 @@ static int setup(struct modprobe *mp)
 		r = plan_new(mp->db, &mp->cfg, &mp->plan);
 	if (r == 0)
 		plan_set_report(mp->plan, plan_report, mp);
+	if (r == 0)
+		gate_configure(&(struct gate_options){
+			.config_files = mp->cfg.files,
+			.n_config_files = mp->cfg.n_files,
+			.moddir = mp->dirname,
+			.say = ui_log_prio,
+			.ud = mp,
+		});
 	return r;
 }
 
@@ -588,6 +616,12 @@ int tool_modprobe(int argc, char *argv[])
 	int err = parse_options(mp, argc, av);
 	char **args = av + optind;
 	int nargs = argc - optind;
+	if (err == 0 && tools_root()) {
+		/* trust is never re-rooted: -d picks another module tree */
+		ERR(mp, "--root is for admin commands; modprobe reads policy, trust store and "
+			"trail from their fixed places (use -d DIR for another module tree)\n");
+		err = -1;
+	}
 	if (err == 0) {
 		log_set_syslog(mp->use_syslog);
 		if (!mp->show_config && nargs == 0) {

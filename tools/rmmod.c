@@ -19,6 +19,7 @@
 #include "common/macros.h"
 #include "loader/kernel.h"
 #include "loader/kstate.h"
+#include "loader/gate.h"
 #include "loader/load.h"
 #include "moddb/plan.h"
 #include "tools/tools.h"
@@ -104,7 +105,7 @@ static int remove_arg(struct plan *p, const char *arg, bool force)
 	}
 	if (!force && check_in_use(p, m) < 0)
 		return 1;
-	/* (issue 9: the gate decides op=unload here) */
+	/* the gate decides op=unload (force= a fact) and records it */
 	r = loader_unload(m->name, force);
 	if (r < 0) {
 		log_error("could not remove '%s': %s\n", m->name, strerror(-r));
@@ -112,6 +113,12 @@ static int remove_arg(struct plan *p, const char *arg, bool force)
 		return 1;
 	}
 	return 0;
+}
+
+static void gate_says(void *ud, int prio, const char *msg)
+{
+	(void)ud;
+	log_printf((enum log_prio)prio, "%s", msg);
 }
 
 int tool_rmmod(int argc, char *argv[])
@@ -148,6 +155,11 @@ int tool_rmmod(int argc, char *argv[])
 		log_error("missing module name.\n");
 		return EXIT_FAILURE;
 	}
+	if (tools_root()) {
+		log_error("--root is for admin commands; rmmod reads policy and trail from their "
+			  "fixed places\n");
+		return EXIT_FAILURE;
+	}
 	struct moddb *db = NULL;
 	struct plan *p = NULL;
 	if (open_plan(&db, &p) < 0) {
@@ -156,6 +168,7 @@ int tool_rmmod(int argc, char *argv[])
 		return EXIT_FAILURE;
 	}
 	log_set_max_prio(verbose);
+	gate_configure(&(struct gate_options){.say = gate_says});
 	int failed = 0;
 	for (int i = optind; i < argc; i++) {
 		int r = remove_arg(p, argv[i], force);
