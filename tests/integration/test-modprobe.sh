@@ -80,6 +80,19 @@ expect_eq "reported against the module asked for" \
 	"modprobe: ERROR: could not insert 'nf_tables': Invalid argument" "$(cat "$TMP/err")"
 expect_eq "nothing after the failed dependency is loaded" "" "$(calls | grep 'finit_module nf_tables ')"
 
+# -- weakdep (kmod 33+): shown by -c as upstream prints it, never loaded
+reset_kernel
+echo "weakdep dummy nfnetlink  libcrc32c" >"$C/weakdep.conf"
+echo "weakdep nf_tables dummy" >"$MODDIR/modules.weakdep"
+# shellcheck disable=SC2086
+expect_rc "weakdep: -c" 0 modprobe $M -C "$C/weakdep.conf" -c
+expect_eq "weakdep: -c lists them after the softdeps" "weakdep nf_tables dummy
+weakdep dummy nfnetlink libcrc32c" "$(grep '^weakdep ' "$TMP/out")"
+# shellcheck disable=SC2086
+expect_rc "weakdep: load" 0 modprobe $M -C "$C/weakdep.conf" dummy
+expect_eq "weakdep: only the module is loaded" "dummy" "$(loaded_order)"
+rm "$MODDIR/modules.weakdep"
+
 # -- blacklist: aliases only, unless -b; never dependencies
 reset_kernel
 cat >"$C/blacklist.conf" <<EOF
