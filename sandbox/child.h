@@ -14,7 +14,9 @@
  *   5. params->prepare(): e.g. OpenSSL initialisation, which reads files
  *   6. rlimits: address space, CPU time, file size = the output cap, no new
  *      processes or descriptors, no core dumps
- *   7. the seccomp filter for the role (sandbox/seccomp.c); failure is fatal
+ *   7. the seccomp filter for the role (sandbox/seccomp.c); failure is fatal.
+ *      Compiled by the parent before the fork when it can (params->filter),
+ *      else here between 5 and 6 (compiling needs a descriptor)
  */
 #pragma once
 
@@ -42,6 +44,10 @@ struct sandbox_params {
 	gid_t gid;		   /* 0 → 65534 */
 	int (*prepare)(void *arg); /* step 5; NULL: nothing; non-zero fails the child */
 	bool keep_stderr;	   /* debugging only: leave fd 2 open */
+	/* Step 7's program, compiled by the parent for exactly this role and
+	 * these descriptors (sandbox_compile_filter with the same reply_fd);
+	 * NULL: the child compiles it itself. */
+	const struct sock_fprog *filter;
 };
 
 /* Exit codes of a child that failed before or in its role function. The
@@ -60,6 +66,10 @@ enum sandbox_exit {
 
 /* NULL for an unknown code. */
 const char *sandbox_exit_reason(int code);
+
+/* The filter a child with p and reply_fd installs, compiled (into *out,
+ * release with sandbox_seccomp_release). 0 or -errno. */
+int sandbox_compile_filter(const struct sandbox_params *p, int reply_fd, struct sock_fprog *out);
 
 /* Steps 1-7 in the calling (freshly forked, single-threaded) process.
  * 0, or the enum sandbox_exit code of the step that failed. */

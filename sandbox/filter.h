@@ -10,6 +10,7 @@
  */
 #pragma once
 
+#include <linux/filter.h>
 #include <stddef.h>
 
 /* What a child does decides which rows of the table it gets. */
@@ -46,6 +47,20 @@ struct sandbox_fdset {
 	size_t n_out;
 };
 
-/* Build the filter for role and load it into the calling process.
- * no_new_privs must already be set. 0 or -errno. */
+/* Compile the table's rows for role into a BPF program (libseccomp: the
+ * architecture check, the rules, KILL_PROCESS as the default), in *out,
+ * malloc'd. Needs a descriptor (a memfd the program is exported through), so
+ * a child calls it before its rlimits; the parent calls it once per role and
+ * descriptor set (inspect/spawn.c) and every child inherits the result.
+ * 0 or -errno. */
+int sandbox_seccomp_compile(enum sandbox_role role, const struct sandbox_fdset *fds,
+			    struct sock_fprog *out);
+void sandbox_seccomp_release(struct sock_fprog *prog);
+
+/* Load a compiled program into the calling process with seccomp(2) and no
+ * flags, as libseccomp's own seccomp_load() does with its default
+ * attributes. no_new_privs must already be set. 0 or -errno. */
+int sandbox_seccomp_load(const struct sock_fprog *prog);
+
+/* Both, in the calling process. 0 or -errno. */
 int sandbox_seccomp_install(enum sandbox_role role, const struct sandbox_fdset *fds);

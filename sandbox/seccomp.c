@@ -12,8 +12,13 @@
  * we learn about it in tests instead of granting it quietly.
  */
 #include <errno.h>
+#include <linux/seccomp.h>
 #include <seccomp.h>
+#include <stdlib.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include "common/macros.h"
 #include "sandbox/filter.h"
@@ -97,13 +102,42 @@ static int add_row(scmp_filter_ctx ctx, const struct sandbox_syscall *row,
 	return -EINVAL;
 }
 
-int sandbox_seccomp_install(enum sandbox_role role, const struct sandbox_fdset *fds)
+/* libseccomp 2.5 exports only to a descriptor: a memfd, read back whole. */
+static int export_program(scmp_filter_ctx ctx, struct sock_fprog *out)
+{
+	_cleanup_close_ int fd = (int)syscall(SYS_memfd_create, "modgate-bpf", MFD_CLOEXEC);
+	struct stat st;
+
+	if (fd < 0)
+		return -errno;
+	int r = seccomp_export_bpf(ctx, fd);
+	if (r < 0)
+		return r;
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	size_t len = (size_t)st.st_size, n = len / sizeof(struct sock_filter);
+	if (len == 0 || len % sizeof(struct sock_filter) != 0 || n > BPF_MAXINSNS)
+		return -EINVAL;
+	struct sock_filter *insns = malloc(len);
+	if (!insns)
+		return -ENOMEM;
+	if (pread(fd, insns, len, 0) != (ssize_t)len) {
+		free(insns);
+		return -EIO;
+	}
+	*out = (struct sock_fprog){.len = (unsigned short)n, .filter = insns};
+	return 0;
+}
+
+int sandbox_seccomp_compile(enum sandbox_role role, const struct sandbox_fdset *fds,
+			    struct sock_fprog *out)
 {
 	/* Default: kill the whole process, not just the thread, so the parent
 	 * sees SIGSYS and no half-dead child is left writing a reply. */
 	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_KILL_PROCESS);
 	int r;
 
+	*out = (struct sock_fprog){0};
 	if (!ctx)
 		return -ENOMEM;
 	/* seccomp_init() adds only the native architecture; any other ABI (i386
@@ -113,7 +147,31 @@ int sandbox_seccomp_install(enum sandbox_role role, const struct sandbox_fdset *
 		if (sandbox_syscalls[i].roles & (unsigned int)role)
 			r = add_row(ctx, &sandbox_syscalls[i], fds);
 	if (r >= 0)
-		r = seccomp_load(ctx);
+		r = export_program(ctx, out);
 	seccomp_release(ctx);
 	return r < 0 ? r : 0;
+}
+
+void sandbox_seccomp_release(struct sock_fprog *prog)
+{
+	free(prog->filter);
+	*prog = (struct sock_fprog){0};
+}
+
+int sandbox_seccomp_load(const struct sock_fprog *prog)
+{
+	if (!prog || !prog->filter || prog->len == 0)
+		return -EINVAL;
+	return syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, prog) < 0 ? -errno : 0;
+}
+
+int sandbox_seccomp_install(enum sandbox_role role, const struct sandbox_fdset *fds)
+{
+	struct sock_fprog prog;
+	int r = sandbox_seccomp_compile(role, fds, &prog);
+
+	if (r == 0)
+		r = sandbox_seccomp_load(&prog);
+	sandbox_seccomp_release(&prog);
+	return r;
 }
