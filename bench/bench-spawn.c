@@ -2,7 +2,8 @@
 /*
  * What one sandboxed child costs: fork (or fork+exec), the whole setup of
  * sandbox_enter (fds, privileges, rlimits, no_new_privs, the seccomp filter),
- * one small reply, exit, reap. Prints median and 90th percentile per variant;
+ * one small reply, exit, reap; the seccomp program compiled once in the
+ * parent (inspect/spawn.c), or by each child. Prints median and 90th percentile per variant;
  * sandbox/README.md records the figures and the fork-vs-exec decision.
  *
  *   bench-spawn [rounds]          (default 300; run as root to include the uid drop)
@@ -80,6 +81,39 @@ static int one_sandbox(const struct sandbox_params *p)
 	return r;
 }
 
+/* A child that compiles its seccomp program itself (params->filter NULL), as
+ * every child did before spawn.c compiled it once in the parent. */
+static int one_child_compiles(const struct sandbox_params *p)
+{
+	struct child_proc c = {.pid = -1, .pidfd = -1, .reply_fd = -1, .timeout_ms = 10000};
+	struct child_reply rep;
+	struct strbuf err = STRBUF_INIT;
+	int pfd[2], r;
+
+	if (pipe2(pfd, O_CLOEXEC) < 0)
+		return -errno;
+	c.deadline_ns = now_ns() + 10000ull * 1000000ull;
+	c.pid = fork();
+	if (c.pid < 0) {
+		r = -errno;
+		close(pfd[0]);
+		close(pfd[1]);
+		return r;
+	}
+	if (c.pid == 0)
+		sandbox_child_main(p, pfd[1], reply_hello, NULL);
+	close(pfd[1]);
+	fcntl(pfd[0], F_SETFL, O_NONBLOCK);
+	c.reply_fd = pfd[0];
+	c.pidfd = (int)syscall(SYS_pidfd_open, c.pid, 0);
+	r = child_finish(&c, &rep, &err);
+	if (r < 0)
+		fprintf(stderr, "bench-spawn: %s\n", strbuf_str(&err));
+	child_reply_release(&rep);
+	strbuf_release(&err);
+	return r;
+}
+
 /* The alternative: a fresh program image (posix_spawn = vfork + exec), which
  * then sets itself up exactly as a forked child does. */
 static int one_exec(const char *self)
@@ -120,7 +154,7 @@ static int cmp_u64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-enum variant { V_FORK, V_SANDBOX, V_SANDBOX_CRYPTO, V_EXEC };
+enum variant { V_FORK, V_SANDBOX, V_SANDBOX_CHILD_FILTER, V_SANDBOX_CRYPTO, V_EXEC };
 
 static int measure(const char *name, enum variant v, int rounds, const char *self)
 {
@@ -129,10 +163,11 @@ static int measure(const char *name, enum variant v, int rounds, const char *sel
 		return -ENOMEM;
 	for (int i = 0; i < rounds; i++) {
 		uint64_t t0 = now_ns();
-		int r = v == V_FORK		? one_fork_only()
-			: v == V_SANDBOX	? one_sandbox(&plain)
-			: v == V_SANDBOX_CRYPTO ? one_sandbox(&with_crypto)
-						: one_exec(self);
+		int r = v == V_FORK		      ? one_fork_only()
+			: v == V_SANDBOX	      ? one_sandbox(&plain)
+			: v == V_SANDBOX_CHILD_FILTER ? one_child_compiles(&plain)
+			: v == V_SANDBOX_CRYPTO	      ? one_sandbox(&with_crypto)
+						      : one_exec(self);
 		if (r < 0) {
 			free(t);
 			return r;
@@ -183,6 +218,9 @@ int main(int argc, char *argv[])
 	int r = measure("fork + _exit + reap (no sandbox)", V_FORK, rounds, self);
 	if (!r)
 		r = measure("sandboxed child, fork", V_SANDBOX, rounds, self);
+	if (!r)
+		r = measure("sandboxed child, fork, filter compiled in the child",
+			    V_SANDBOX_CHILD_FILTER, rounds, self);
 	if (!r)
 		r = measure("sandboxed child, fork, OpenSSL init in the child", V_SANDBOX_CRYPTO,
 			    rounds, self);
