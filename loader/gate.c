@@ -52,10 +52,17 @@ void gate_say(int prio, const char *fmt, ...)
 	free(msg);
 }
 
+static bool boot_entry;
+
+void gate_mark_boot_entry(void)
+{
+	boot_entry = true;
+}
+
 const struct gate_context *gate_context(void)
 {
 	if (!gate_S.ctx_ready) {
-		context_detect(gate_S.opt.boot_entry, &gate_S.ctx);
+		context_detect(gate_S.opt.boot_entry || boot_entry, &gate_S.ctx);
 		gate_S.ctx_ready = true;
 	}
 	return &gate_S.ctx;

@@ -49,6 +49,9 @@ struct gate_options {
 
 /* Before the first decision of the process (the tools call it once). */
 void gate_configure(const struct gate_options *o);
+/* This process is `modgate modules-load` (boot context evidence, with its
+ * parent being PID 1); survives later gate_configure() calls. */
+void gate_mark_boot_entry(void);
 /* Say something through the tool's channel (gate_options.say), if any. */
 void gate_say(int prio, const char *fmt, ...) _printf_(2, 3);
 

@@ -26,7 +26,8 @@ const struct tool compat_tools[] = {
 };
 
 const struct tool admin_tools[] = {
-	{"status", tool_not_built, "show mode, policy, trust store, trail, kernel state"},
+	{"status", tool_status, "show mode, policy, trust store, trail, kernel state"},
+	{"modules-load", tool_modules_load, "load modules-load.d through the gate (boot unit)"},
 	{"verify", tool_verify, "verify module signatures against the trust store"},
 	{"keys", tool_keys, "manage the trust store (list, import, extract-kernel)"},
 	{"policy", tool_policy, "check, test, show and generate policy"},

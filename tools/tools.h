@@ -35,6 +35,10 @@ int tool_audit_emit(int argc, char *argv[]);
 int tool_lsm(int argc, char *argv[]);
 int lsm_status_summary(FILE *out);
 
+/* `modgate status [--json]` and `modgate modules-load` (the boot unit's). */
+int tool_status(int argc, char *argv[]);
+int tool_modules_load(int argc, char *argv[]);
+
 /* `modgate --root DIR`: admin subcommands read configuration, trust store and
  * module trees under DIR. NULL when not given. */
 const char *tools_root(void);
