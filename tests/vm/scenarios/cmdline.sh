@@ -24,8 +24,9 @@ section "signatures under module.sig_enforce=1"
 expect_rc "busybox-unsigned-module-rejected" '!0' busybox insmod /vmtest/variants/unsigned/dummy.ko
 expect_match "busybox-unsigned-rejected-as-bad-key" 'Key was rejected' "$(cat "$VM_OUT")"
 expect_rc "unsigned-module-rejected" 1 "$MODGATE_SBIN/insmod" /vmtest/variants/unsigned/dummy.ko
-expect_eq "unsigned-rejection-matches-kmod" \
-	"$("$KMOD_BIN/insmod" /vmtest/variants/unsigned/dummy.ko 2>&1)" "$(head -n 1 "$VM_OUT")"
+# kmod's wording; the reason is the gate's (it refuses before the kernel does)
+expect_match "unsigned-rejection-in-kmods-format" \
+	'^insmod: ERROR: could not insert module /vmtest/variants/unsigned/dummy.ko: ' "$(head -n 1 "$VM_OUT")"
 expect_match "unsigned-rejection-names-sig_enforce" 'module.sig_enforce=1' "$(cat "$VM_OUT")"
 expect_rc "unsigned-module-not-loaded" 1 module_loaded dummy
 expect_rc "tampered-module-rejected" 1 "$MODGATE_SBIN/insmod" /vmtest/variants/tampered/dummy.ko
