@@ -17,28 +17,41 @@
 
 struct facts_ctx {
 	struct dm_module **todo;
-	char **errors;
+	const size_t *order; /* job -> index in todo */
+	char **errors;	     /* by index in todo */
 	int fatal;
 };
 
 static void on_done(void *ctx, size_t job, int err, const struct child_reply *rep, const char *why)
 {
 	struct facts_ctx *c = ctx;
-	struct dm_module *m = c->todo[job];
+	size_t i = c->order[job];
+	struct dm_module *m = c->todo[i];
 	if (err == 0) {
 		int r = dm_record_from_reply(rep, &m->facts_owned);
 		if (r == -ENOMEM)
 			c->fatal = r;
 		else if (r < 0) {
 			m->facts_failed = true;
-			c->errors[job] = strdup("the module's facts are too large");
+			c->errors[i] = strdup("the module's facts are too large");
 		}
 		return;
 	}
 	m->facts_failed = true;
-	c->errors[job] = strdup(why ? why : strerror(-err));
-	if (!c->errors[job])
+	c->errors[i] = strdup(why ? why : strerror(-err));
+	if (!c->errors[i])
 		c->fatal = -ENOMEM;
+}
+
+/* Largest file first: the last jobs are then the short ones, and no worker
+ * is left decompressing amdgpu while the other has nothing to do. */
+static int cmp_size_desc(const void *a, const void *b, void *ctx)
+{
+	struct dm_module *const *todo = ctx;
+	const struct dm_module *x = todo[*(const size_t *)a], *y = todo[*(const size_t *)b];
+	if (x->size != y->size)
+		return x->size > y->size ? -1 : 1;
+	return *(const size_t *)a < *(const size_t *)b ? -1 : 1;
 }
 
 static int parse_missing(struct dm_module **todo, size_t n, const struct depmod_request *rq)
@@ -46,14 +59,18 @@ static int parse_missing(struct dm_module **todo, size_t n, const struct depmod_
 	struct inspect_limits lim = inspect_default_limits;
 	if (rq->timeout_ms)
 		lim.timeout_ms = rq->timeout_ms;
-	struct facts_ctx c = {todo, calloc(n ? n : 1, sizeof(char *)), 0};
+	_cleanup_free_ size_t *order = malloc((n ? n : 1) * sizeof(size_t));
 	_cleanup_free_ const char **paths = malloc((n ? n : 1) * sizeof(char *));
-	if (!c.errors || !paths) {
+	struct facts_ctx c = {todo, order, calloc(n ? n : 1, sizeof(char *)), 0};
+	if (!c.errors || !paths || !order) {
 		free(c.errors);
 		return -ENOMEM;
 	}
 	for (size_t i = 0; i < n; i++)
-		paths[i] = todo[i]->path;
+		order[i] = i;
+	qsort_r(order, n, sizeof(*order), cmp_size_desc, todo);
+	for (size_t j = 0; j < n; j++)
+		paths[j] = todo[order[j]]->path;
 	int r = n ? inspect_pool_run(paths, n, rq->workers, &lim, on_done, &c) : 0;
 	if (r < 0)
 		log_error("cannot start sandboxed workers: %s\n", strerror(-r));
