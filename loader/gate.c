@@ -234,6 +234,13 @@ static void policy_why(struct gate_item *it)
 
 	if (d->basis == POLICY_BY_RULE) {
 		deny(it, false, "denied by %s:%u (%s)", d->file, d->line, d->text);
+	} else if (d->basis == POLICY_BY_DEFAULT && it->have_facts &&
+		   it->vr.state != VERIFY_VALID) {
+		/* the usual reason no allow rule matched: say what the signature is */
+		deny(it, false, "no rule allows it (default deny, %s); its signature is %s%s%s",
+		     pl->settings_path ? pl->settings_path : "built-in settings",
+		     verify_state_name(it->vr.state), it->vr.reason[0] ? ": " : "",
+		     it->vr.reason);
 	} else if (d->basis == POLICY_BY_DEFAULT) {
 		deny(it, false, "no rule allows it (default deny, %s)",
 		     pl->settings_path ? pl->settings_path : "built-in settings");
@@ -282,9 +289,21 @@ static void gate_refusals(struct gate_item *it, const struct policy_request *rq)
 		deny(it, false,
 		     "a forced load needs a rule naming force (the kernel skips its own "
 		     "checks for it)");
-	if (it->vr.state == VERIFY_NONE && (gate_S.sig_enforce == 1 || gate_locked_down()))
+	if (it->vr.state == VERIFY_NONE && (gate_S.sig_enforce == 1 || gate_locked_down())) {
+		/* what the kernel answers: sig_enforce rejects the key, lockdown
+		 * alone refuses the operation */
+		it->kernel_err = gate_S.sig_enforce == 1 ? -EKEYREJECTED : -EPERM;
 		deny(it, true, "it is unsigned, and the kernel refuses unsigned modules (%s)",
 		     gate_S.sig_enforce == 1 ? "module.sig_enforce=1" : "lockdown");
+	}
+}
+
+int gate_item_errno(const struct gate_item *it)
+{
+	if (it->inspect_err)
+		return it->inspect_err;
+	/* only when that refusal is what reached the report */
+	return it->kernel_err && it->impossible ? it->kernel_err : -EPERM;
 }
 
 int gate_decide(struct gate_item *it)
@@ -297,6 +316,7 @@ int gate_decide(struct gate_item *it)
 	it->proceed = true;
 	request_facts(it, &rq);
 	if (it->op == POLICY_OP_LOAD && gate_S.modules_disabled == 1) {
+		it->kernel_err = -EPERM;
 		deny(it, true, "the kernel refuses every module load (kernel.modules_disabled=1)");
 	} else if (it->op != POLICY_OP_LOAD || module_facts(it, &rq) == 0) {
 		if (!gate_S.pl.policy) {

@@ -91,6 +91,7 @@ struct gate_item {
 	/* the decision */
 	struct inspected in; /* memfd_ro >= 0 after inspection */
 	int inspect_err;     /* inspection failed: its -errno (the cause is in why) */
+	int kernel_err;	     /* the kernel would certainly refuse: the -errno it would give */
 	struct verify_result vr;
 	struct module_policy_facts mf;
 	bool have_facts;
@@ -126,6 +127,11 @@ void gate_record_result(struct gate_item *it, int err);
 void gate_record_not_found(const struct gate_request *rq);
 /* A path asked for in the autoload context: denied, recorded. -EPERM. */
 int gate_refuse_autoload_path(const struct gate_request *rq, struct strbuf *why);
+
+/* The -errno a denied item fails with: the kernel's own when it would
+ * certainly have refused (so kmod's message stays the same), inspection's,
+ * else -EPERM. */
+int gate_item_errno(const struct gate_item *it);
 
 /* The process's context (detected on first use). */
 const struct gate_context *gate_context(void);

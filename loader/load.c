@@ -38,7 +38,7 @@ int loader_load(const struct load_request *req, struct load_result *res)
 	if (r == -ENOMEM || !it.proceed) {
 		res->step = it.inspect_err ? LOAD_STEP_INSPECT : LOAD_STEP_DENIED;
 		strbuf_append_str(&res->why, it.why.buf);
-		r = it.inspect_err ? it.inspect_err : -EPERM;
+		r = gate_item_errno(&it);
 	} else {
 		/* load exactly the bytes decided on; record the result */
 		r = gate_kernel_load(&it);

@@ -171,7 +171,7 @@ static int txn_refuse(struct txn *t, struct entry *e, struct load_result *fail)
 		strbuf_appendf(&fail->why, "%s%s%s: ", e->m->name, role[it->reason],
 			       it->op == POLICY_OP_INSTALL ? " install command" : "");
 	strbuf_appendf(&fail->why, "%s; nothing was loaded", it->why.buf);
-	return it->inspect_err ? it->inspect_err : -EPERM;
+	return gate_item_errno(it);
 }
 
 /* Run the entry: its install command or finit_module. 0 or -errno. */

@@ -113,6 +113,9 @@ echo Y >"$R/sys/module/module/parameters/sig_enforce"
 variant unsigned "$KO" "$TMP/unsigned/dummy.ko"
 settings permissive
 expect_rc "sig_enforce=Y: an unsigned module, even in permissive mode" 1 insmod "$TMP/unsigned/dummy.ko"
+expect_eq "sig_enforce: kmod's line, with the kernel's own errno" \
+	"insmod: ERROR: could not insert module $TMP/unsigned/dummy.ko: Key was rejected by service" \
+	"$(head -n1 "$TMP/err")"
 expect_eq "sig_enforce: said plainly, no kernel call" \
 	"insmod: ERROR: dummy: it is unsigned, and the kernel refuses unsigned modules (module.sig_enforce=1)" \
 	"$(tail -n1 "$TMP/err")$(calls)"

@@ -52,15 +52,25 @@ stage_busybox() {
 	done
 }
 
-# modgate where `meson install` puts it, with the kmod names as symlinks.
+# modgate where `meson install` puts it, with the kmod names as symlinks and
+# its own /usr/lib/modgate/modprobe (what kernel.modprobe names). Beside it:
+# modgate-vmtest when built next to modgate (the gate's test hooks over the
+# real seam), and vm-helper (guest/vm-helper.c: sockets of any family, a
+# monotonic clock), built here.
 stage_modgate() {
 	local dest=$1 modgate=$2 t
 	install -D -m 0755 "$modgate" "$dest/usr/bin/modgate"
 	copy_libs "$dest" "$modgate"
-	mkdir -p "$dest/usr/sbin"
+	mkdir -p "$dest/usr/sbin" "$dest/usr/lib/modgate"
 	for t in modprobe insmod rmmod lsmod modinfo depmod; do
 		ln -sf ../bin/modgate "$dest/usr/sbin/$t"
 	done
+	ln -sf ../../bin/modgate "$dest/usr/lib/modgate/modprobe"
+	if [ -x "${modgate%/*}/modgate-vmtest" ]; then
+		install -m 0755 "${modgate%/*}/modgate-vmtest" "$dest/usr/bin/modgate-vmtest"
+	fi
+	cc -O2 -o "$dest/usr/bin/vm-helper" "${BASH_SOURCE[0]%/*}/guest/vm-helper.c" &&
+		copy_libs "$dest" "$dest/usr/bin/vm-helper"
 }
 
 # Debian's kmod, out of the way of modgate's names: /opt/kmod/bin/<tool>.
@@ -102,6 +112,16 @@ stage_modules() {
 		rm "$dest/vmtest/deps/$name.raw"
 	done
 	depmod -b "$dest" "$kver" || return 1
+	# The kernel's own certificate, extracted from its image by the staged
+	# modgate, for scenarios that put it into /etc/modgate/keys.d.
+	local keys
+	keys=$(mktemp -d)
+	"$dest/usr/bin/modgate" --root "$keys" keys extract-kernel "$root/boot/vmlinuz-$kver" \
+		>/dev/null && install -D -m 0644 "$keys/etc/modgate/keys.d/kernel-$kver.pem" \
+		"$dest/vmtest/keys/kernel-$kver.pem"
+	local rc=$?
+	rm -rf "$keys"
+	return $rc
 }
 
 # The signed module as its bytes, uncompressed (the signature covers those).
@@ -116,8 +136,9 @@ module_bytes() {
 
 # stage_variant DEST ROOT KVER FARM KIND NAME: /vmtest/variants/KIND/NAME.ko,
 # made from the real signed module. KIND is signed (decompressed, untouched),
-# unsigned (signature trailer removed) or tampered (one byte of the signed
-# region changed, signature kept).
+# unsigned (signature trailer removed), tampered (one byte of the signed
+# region changed, signature kept) or foreign (signed again by a key made here
+# and thrown away, which no trust store knows).
 stage_variant() {
 	local dest=$1 root=$2 kver=$3 farm=$4 kind=$5 name=$6 rel out size siglen
 	rel=$(modprobe -d "$farm" -S "$kver" -C "$farm/empty.d" --ignore-install \
@@ -139,6 +160,16 @@ stage_variant() {
 	unsigned)
 		head -c $((size - 40 - siglen)) "$out.signed" >"$out"
 		rm "$out.signed"
+		;;
+	foreign)
+		local key
+		key=$(mktemp -d)
+		head -c $((size - 40 - siglen)) "$out.signed" >"$out.unsigned"
+		openssl req -new -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=modgate foreign key" \
+			-keyout "$key/k.pem" -out "$key/c.pem" 2>/dev/null &&
+			bash "${BASH_SOURCE[0]%/*}/../crafted/sign-module.sh" sha256 "$key/k.pem" \
+				"$key/c.pem" "$out.unsigned" "$out" || { rm -rf "$key"; return 1; }
+		rm -rf "$key" "$out.signed" "$out.unsigned"
 		;;
 	tampered)
 		# Flip every bit of one byte in the middle of the signed region.
