@@ -218,7 +218,8 @@ static int module_facts(struct gate_item *it, struct policy_request *rq)
 	/* fail closed, and say the root cause rather than the policy's verdict
 	 * over an empty store */
 	if (gate_S.trust_err < 0)
-		deny(it, false, "the trust store cannot be read: %s", strbuf_str(&gate_S.trust_why));
+		deny(it, false, "the trust store cannot be read: %s",
+		     strbuf_str(&gate_S.trust_why));
 	/* name= is the module's own claim (trustworthy with sig=valid); a file
 	 * without one is named by the plan */
 	if (!rq->name)
@@ -239,8 +240,7 @@ static void policy_why(struct gate_item *it)
 		/* the usual reason no allow rule matched: say what the signature is */
 		deny(it, false, "no rule allows it (default deny, %s); its signature is %s%s%s",
 		     pl->settings_path ? pl->settings_path : "built-in settings",
-		     verify_state_name(it->vr.state), it->vr.reason[0] ? ": " : "",
-		     it->vr.reason);
+		     verify_state_name(it->vr.state), it->vr.reason[0] ? ": " : "", it->vr.reason);
 	} else if (d->basis == POLICY_BY_DEFAULT) {
 		deny(it, false, "no rule allows it (default deny, %s)",
 		     pl->settings_path ? pl->settings_path : "built-in settings");

@@ -98,7 +98,7 @@ struct gate_item {
 	struct policy_decision d;
 	bool by_policy; /* d holds the policy's decision */
 	enum gate_verdict verdict;
-	bool proceed; /* load, unload or run the command */
+	bool proceed;	 /* load, unload or run the command */
 	bool impossible; /* denied in any mode: nothing to load, or the kernel would refuse */
 	unsigned int kflags_granted;
 	struct strbuf why;  /* a denial's cause, one sentence without the module name */

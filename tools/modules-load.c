@@ -33,7 +33,7 @@
 #define LIST_MAX (1u << 20)
 
 static const char *const load_dirs[] = {
-	"/etc/modules-load.d",	     "/run/modules-load.d", "/usr/local/lib/modules-load.d",
+	"/etc/modules-load.d",	   "/run/modules-load.d", "/usr/local/lib/modules-load.d",
 	"/usr/lib/modules-load.d", "/lib/modules-load.d",
 };
 
@@ -138,10 +138,11 @@ static int cmdline_list(struct names *mods)
 		const char *v = NULL;
 		if (strncmp(w, "modules_load=", 13) == 0 || strncmp(w, "modules-load=", 13) == 0)
 			v = w + 13;
-		else if (initrd &&
-			 (strncmp(w, "rd.modules_load=", 16) == 0 || strncmp(w, "rd.modules-load=", 16) == 0))
+		else if (initrd && (strncmp(w, "rd.modules_load=", 16) == 0 ||
+				    strncmp(w, "rd.modules-load=", 16) == 0))
 			v = w + 16;
-		for (const char *p = v; p && *p; p += strcspn(p, ",") + (p[strcspn(p, ",")] ? 1 : 0))
+		for (const char *p = v; p && *p;
+		     p += strcspn(p, ",") + (p[strcspn(p, ",")] ? 1 : 0))
 			if (strcspn(p, ",") && names_add(mods, p, strcspn(p, ",")) < 0)
 				return -ENOMEM;
 	}

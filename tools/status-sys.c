@@ -29,11 +29,8 @@
 
 /* udev's rule directories, highest priority first (a name masks later ones) */
 static const char *const udev_dirs[] = {
-	"/etc/udev/rules.d",
-	"/run/udev/rules.d",
-	"/usr/local/lib/udev/rules.d",
-	"/usr/lib/udev/rules.d",
-	"/lib/udev/rules.d",
+	"/etc/udev/rules.d",	 "/run/udev/rules.d", "/usr/local/lib/udev/rules.d",
+	"/usr/lib/udev/rules.d", "/lib/udev/rules.d",
 };
 
 void status_add_route(struct status *s, const char *name, bool open, const char *fmt, ...)
@@ -159,7 +156,8 @@ static void udev_kmod_users(struct strbuf *out)
 			continue;
 		for (struct dirent *de; (de = readdir(d));) {
 			size_t n = strlen(de->d_name);
-			if (n < 7 || !streq(de->d_name + n - 6, ".rules") || seen(&names, de->d_name))
+			if (n < 7 || !streq(de->d_name + n - 6, ".rules") ||
+			    seen(&names, de->d_name))
 				continue;
 			snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
 			if (calls_kmod_load(path))
@@ -199,16 +197,17 @@ static bool initramfs_busybox(char *why, size_t size)
 
 void status_routes(struct status *s)
 {
-	static const char *const libkmod[] = {
-		"/usr/lib/x86_64-linux-gnu/libkmod.so.2", "/lib/x86_64-linux-gnu/libkmod.so.2",
-		"/usr/lib64/libkmod.so.2", "/usr/lib/libkmod.so.2",
-		"/usr/lib/aarch64-linux-gnu/libkmod.so.2"};
+	static const char *const libkmod[] = {"/usr/lib/x86_64-linux-gnu/libkmod.so.2",
+					      "/lib/x86_64-linux-gnu/libkmod.so.2",
+					      "/usr/lib64/libkmod.so.2", "/usr/lib/libkmod.so.2",
+					      "/usr/lib/aarch64-linux-gnu/libkmod.so.2"};
 	static const char *const kmod_bin[] = {"/bin/kmod", "/usr/bin/kmod"};
 	_cleanup_strbuf_ struct strbuf rules = STRBUF_INIT;
 	char buf[PATH_MAX], why[PATH_MAX + 128];
 	bool kernel = s->lsm_attached || s->modules_disabled == 1;
-	const char *closed = s->lsm_attached ? "the kernel side refuses loads the gate did not register"
-					     : "kernel.modules_disabled=1";
+	const char *closed = s->lsm_attached
+				     ? "the kernel side refuses loads the gate did not register"
+				     : "kernel.modules_disabled=1";
 
 	ssize_t n = readlink("/proc/1/exe", buf, sizeof(buf) - 1);
 	buf[n > 0 ? n : 0] = '\0';
@@ -218,8 +217,8 @@ void status_routes(struct status *s)
 				 "through libkmod%s%s",
 				 buf, kernel ? "; closed: " : "", kernel ? closed : "");
 	else
-		status_add_route(s, "PID 1's own loads", false, "PID 1 is %s, which loads none itself",
-				 n > 0 ? buf : "unknown");
+		status_add_route(s, "PID 1's own loads", false,
+				 "PID 1 is %s, which loads none itself", n > 0 ? buf : "unknown");
 	if (first_existing(libkmod, ARRAY_SIZE(libkmod), buf, sizeof(buf)))
 		status_add_route(s, "libkmod", !kernel,
 				 "%s is installed: any program linked with it loads modules "

@@ -197,7 +197,8 @@ static void json_policy(struct strbuf *sb, const struct status *s)
 		json_string(sb, pl->files[i].path);
 	}
 	strbuf_append_char(sb, ']');
-	js_raw(sb, "policy_refused", "%s", !pl->policy || policy_refused(pl->policy) ? "true" : "false");
+	js_raw(sb, "policy_refused", "%s",
+	       !pl->policy || policy_refused(pl->policy) ? "true" : "false");
 	js_raw(sb, "rules", "%zu", pl->policy ? policy_rule_count(pl->policy) : 0);
 }
 
@@ -237,7 +238,10 @@ static void json_rest(struct strbuf *sb, const struct status *s)
 	js_str(sb, "state", s->udev_state);
 	js_str(sb, "warning", s->udev_warning[0] ? s->udev_warning : NULL);
 	strbuf_append_char(sb, '}');
-	js_str(sb, "kernel_side", s->lsm_error < 0 ? "unknown" : s->lsm_attached ? "attached" : "not attached");
+	js_str(sb, "kernel_side",
+	       s->lsm_error < 0	 ? "unknown"
+	       : s->lsm_attached ? "attached"
+				 : "not attached");
 	js_raw(sb, "routes", "[");
 	for (size_t i = 0; i < s->n_routes; i++) {
 		strbuf_append_str(sb, i ? ",{" : "{");
@@ -326,12 +330,12 @@ static void print_kernel(const struct status *s)
 {
 	printf("kernel:           %s\n", s->release);
 	printf("lockdown:         %s\n", s->lockdown ? s->lockdown : "unknown (no lockdown LSM)");
-	printf("sig_enforce:      %s\n", s->sig_enforce == 1	 ? "Y"
+	printf("sig_enforce:      %s\n", s->sig_enforce == 1   ? "Y"
 					 : s->sig_enforce == 0 ? "N"
-								 : "unknown");
+							       : "unknown");
 	printf("modules_disabled: %s\n", s->modules_disabled == 1   ? "1 (no module can load)"
 					 : s->modules_disabled == 0 ? "0"
-								      : "unknown");
+								    : "unknown");
 	if (!s->modprobe)
 		printf("kernel.modprobe:  unreadable (a kernel without module support?)\n");
 	else

@@ -92,6 +92,7 @@ int main(int argc, char **argv)
 		return many(atoi(argv[2]), argv + 3, argc - 3);
 	if (argc >= 3 && !strcmp(argv[1], "setsid"))
 		return orphan(argv + 2);
-	fprintf(stderr, "usage: vm-helper now | socket F T P | sockets N F:T:P... | setsid CMD...\n");
+	fprintf(stderr,
+		"usage: vm-helper now | socket F T P | sockets N F:T:P... | setsid CMD...\n");
 	return 2;
 }

@@ -14,7 +14,10 @@
 #   - 50 concurrent autoloads (sockets of eight families) are all decided:
 #     each allowed module loaded, each denied one not, every request of a
 #     denied family either recorded or counted by the trail's flood control
-#     (which rate-limits them), and the trail intact.
+#     (which rate-limits them), and the trail intact;
+#   - with the kernel side attached (lsm/), an autoload's requester (uid,
+#     user namespace, comm) reaches the decision and its record, and a rule on
+#     requester-userns denies an autoload asked for from a user namespace.
 #
 # vm-modules: nf_tables crc32c_generic crc32c_intel dummy veth phonet can appletalk atm
 # vm-modules: llc2 kcm qrtr af_key rxrpc
@@ -169,4 +172,27 @@ expect_eq "every-denied-autoload-recorded-or-counted" "$denied_runs" "$((recorde
 check "the-flood-was-rate-limited" test "$recorded" -lt "$denied_runs"
 check "allowed-runs-seen" test "$allowed_runs" -ge 3
 check "trail-intact" "$MODGATE" audit verify
+echo /bin/false >/proc/sys/kernel/modprobe
+
+section "with the kernel side attached: the autoload's requester reaches the decision"
+mount -t cgroup2 cgroup2 /sys/fs/cgroup 2>/dev/null
+echo /sbin/modprobe >/proc/sys/kernel/modprobe
+policy "deny context=autoload requester-userns=other" "allow op=unload" \
+	"allow sig=valid cert=@kernel"
+check "lsm-enable" "$MODGATE" lsm enable
+check "autoload-from-the-initial-namespace" ip link add d0 type dummy
+check "dummy-autoloaded" module_loaded dummy
+expect_match "the-requester-is-recorded" \
+	'"type":"decision","op":"load","module":"dummy","requested":"rtnl-link-dummy".*"decision":"allow".*"context":"autoload".*"requester":"uid=0 pid=[0-9]+ comm=ip userns=init' \
+	"$(trail)"
+check "ip-link-del" ip link del d0
+echo 'tester:x:1000:1000::/tmp:/bin/sh' >>/etc/passwd
+echo 'tester:x:1000:' >>/etc/group
+expect_rc "autoload-from-a-user-namespace-fails" '!0' \
+	su -s /bin/sh -c 'unshare -Urn ip link add v0 type veth' tester
+expect_rc "veth-not-loaded" 1 module_loaded veth
+expect_match "denied-by-the-requester-rule" \
+	'"module":"veth","requested":"rtnl-link-veth".*"decision":"deny","rule":"/etc/modgate/policy.d/50-gate.policy:2".*"requester":"uid=1000 pid=[0-9]+ comm=ip userns=other' \
+	"$(trail)"
+check "lsm-disable" "$MODGATE" lsm disable
 echo /bin/false >/proc/sys/kernel/modprobe
