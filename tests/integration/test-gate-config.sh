@@ -45,6 +45,9 @@ expect_eq "options from it reach the kernel" \
 	"finit_module dummy flags=0 fd=sealed-memfd size=$(stat -c %s "$KO") params=numdummies=2 " \
 	"$(calls)"
 
+reset_kernel
+expect_rc "-C /dev/null (no configuration) is root's alone" 0 mp -C /dev/null dummy
+
 # -- fail closed: a rule file with an error refuses the whole policy
 printf 'version 1\nallow sig=valid cert=@kernel\nallow bogus=1\n' >"$POLICY"
 reset_kernel
