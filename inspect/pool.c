@@ -91,7 +91,14 @@ static void close_fd(int *fd)
 	*fd = -1;
 }
 
+/* Ready for the next message; the buffer is kept (a worker sends thousands
+ * of replies: allocating each anew costs more page faults than copying). */
 static void reader_reset(struct worker *w)
+{
+	w->got = w->hdr_got = 0;
+}
+
+static void reader_release(struct worker *w)
 {
 	free(w->buf);
 	w->buf = NULL;
@@ -172,7 +179,7 @@ static void worker_stop(struct pool *p, struct worker *w, bool kill_it, const ch
 	close_fd(&w->job_fd);
 	close_fd(&w->in_fd);
 	close_fd(&w->out_fd);
-	reader_reset(w);
+	reader_release(w);
 	w->alive = w->busy = false;
 }
 
@@ -374,10 +381,11 @@ static bool worker_read(struct pool *p, struct worker *w)
 			dst = (uint8_t *)&w->hdr + w->hdr_got;
 			want = sizeof(w->hdr) - w->hdr_got;
 		} else {
-			if (w->got == w->cap) {
-				size_t ncap = MIN((size_t)w->hdr.len,
-						  MAX(w->cap * 2, (size_t)READ_GROW_MIN));
-				uint8_t *nb = realloc(w->buf, ncap ? ncap : 1);
+			/* never past this message: framing is per message */
+			size_t len = w->hdr.len;
+			if (w->got == w->cap && w->cap < len) {
+				size_t ncap = MIN(len, MAX(w->cap * 2, (size_t)READ_GROW_MIN));
+				uint8_t *nb = realloc(w->buf, ncap);
 				if (!nb) {
 					worker_stop(p, w, true, "out of memory reading a reply");
 					return false;
@@ -386,7 +394,7 @@ static bool worker_read(struct pool *p, struct worker *w)
 				w->cap = ncap;
 			}
 			dst = w->buf + w->got;
-			want = w->cap - w->got;
+			want = MIN(w->cap, len) - w->got;
 		}
 		ssize_t n = want ? read(w->c.reply_fd, dst, want) : 0;
 		if (n < 0 && errno == EINTR)
