@@ -22,7 +22,8 @@
  *   in_fd    memfd, read: a compressed module's bytes, copied by the parent
  *            (the decompressor reads a file, not a stream)
  *   out_fd   memfd, write/mmap: where a compressed module is decompressed
- *   reply    pipe: one WIRE_MSG_FACTS or WIRE_MSG_ERROR per job, in order
+ *   reply    pipe: one WIRE_MSG_FACTS (only the fields depmod reads) or
+ *            WIRE_MSG_ERROR per job, in order
  * The parent rewinds both memfds before each job (the input cut to the
  * file's size; the output keeps its pages, and the worker maps only the
  * bytes it wrote), and sends a job only after the reply to the previous one. End of input on
