@@ -20,9 +20,10 @@
 #include "inspect/spawn.h"
 
 /* Called once per job, in completion order, from inside inspect_pool_run.
- * err 0: facts is a WIRE_MSG_FACTS reply that passed reply_check() (turn it
- * into facts with reply_to_facts(), or read it with wire_next()), valid
- * during the call; otherwise err is -errno and why one sentence without the
+ * err 0: facts is a WIRE_MSG_FACTS reply that passed reply_check(), holding
+ * only what depmod reads (ELF identity, alias/softdep/weakdep strings,
+ * exports, needs: sandbox/worker.h), valid during the call; read it with
+ * wire_next(). Otherwise err is -errno and why one sentence without the
  * path. */
 typedef void (*pool_done_fn)(void *ctx, size_t job, int err, const struct child_reply *facts,
 			     const char *why);
