@@ -11,8 +11,7 @@
 #include "loader/probe.h"
 #include "loader/transaction.h"
 
-static void say(const struct loader_ui *ui, int prio, const char *fmt, ...) _printf_(3, 4);
-static void say(const struct loader_ui *ui, int prio, const char *fmt, ...)
+void loader_say(const struct loader_ui *ui, int prio, const char *fmt, ...)
 {
 	char *msg;
 	va_list ap;
@@ -28,14 +27,14 @@ static void say(const struct loader_ui *ui, int prio, const char *fmt, ...)
 }
 
 /* libkmod's module_is_inkernel(): built in, or live in /sys/module */
-static bool in_kernel(struct plan *p, struct plan_mod *m, const struct loader_ui *ui)
+bool loader_in_kernel(struct plan *p, struct plan_mod *m, const struct loader_ui *ui)
 {
 	_cleanup_free_ char *unknown = NULL;
 	if (plan_is_builtin(p, m) == 1)
 		return true;
 	int st = kstate_initstate(m->name, &unknown);
 	if (st == -EINVAL && unknown)
-		say(ui, 3, "unknown /sys/module/%s/initstate: '%s'\n", m->name, unknown);
+		loader_say(ui, 3, "unknown /sys/module/%s/initstate: '%s'\n", m->name, unknown);
 	return st == KSTATE_LIVE;
 }
 
@@ -49,13 +48,13 @@ static int run_install(struct plan *p, struct plan_mod *m, const char *options,
 		return -ENOMEM;
 	int r = gate_command(POLICY_OP_INSTALL, m->name, cmd, NULL);
 	if (r < 0)
-		say(ui, 3, "could not run install command '%s' for module %s: %s\n", cmd, m->name,
+		loader_say(ui, 3, "could not run install command '%s' for module %s: %s\n", cmd, m->name,
 		    strerror(-r));
 	else if (r > 128)
-		say(ui, 3, "install command '%s' for module %s was killed by signal %d\n", cmd,
+		loader_say(ui, 3, "install command '%s' for module %s was killed by signal %d\n", cmd,
 		    m->name, r - 128);
 	else if (r > 0)
-		say(ui, 3, "Error running install command '%s' for module %s: retcode %d\n", cmd,
+		loader_say(ui, 3, "Error running install command '%s' for module %s: retcode %d\n", cmd,
 		    m->name, r);
 	return r == 0 ? 0 : -EINVAL;
 }
@@ -65,7 +64,7 @@ static int insert(struct plan *p, struct plan_mod *m, unsigned int flags, const 
 {
 	const char *path = plan_path(p, m);
 	if (!path) {
-		say(ui, 3, "could not find module by name='%s'\n", m->name);
+		loader_say(ui, 3, "could not find module by name='%s'\n", m->name);
 		return -ENOENT;
 	}
 	struct load_request req = {
@@ -80,7 +79,7 @@ static int insert(struct plan *p, struct plan_mod *m, unsigned int flags, const 
 	res->name = m->name;
 	res->path = path;
 	if (r < 0)
-		say(ui, 6, "Failed to insert module '%s': %s\n", path, strerror(-r));
+		loader_say(ui, 6, "Failed to insert module '%s': %s\n", path, strerror(-r));
 	return r;
 }
 
@@ -89,7 +88,7 @@ static int insert(struct plan *p, struct plan_mod *m, unsigned int flags, const 
 static int probe_one(struct plan *p, struct plan_mod *m, struct plan_mod *mod, unsigned int flags,
 		     const char *extra, const struct loader_ui *ui, struct load_result *res)
 {
-	if (!(flags & PROBE_IGNORE_LOADED) && in_kernel(p, m, ui))
+	if (!(flags & PROBE_IGNORE_LOADED) && loader_in_kernel(p, m, ui))
 		return -EEXIST;
 	_cleanup_free_ char *options =
 		plan_options_concat(plan_options(p, m), m == mod ? extra : NULL);
@@ -110,7 +109,7 @@ int loader_probe(struct plan *p, struct plan_mod *mod, unsigned int flags,
 
 	if (!fail)
 		fail = &local;
-	if (!(flags & PROBE_IGNORE_LOADED) && in_kernel(p, mod, ui))
+	if (!(flags & PROBE_IGNORE_LOADED) && loader_in_kernel(p, mod, ui))
 		return flags & PROBE_FAIL_ON_LOADED ? -EEXIST : 0;
 	/* the default blacklist only stops modules reached through an alias */
 	if ((mod->alias && (flags & PROBE_BLACKLIST_ALIAS_ONLY)) || (flags & PROBE_BLACKLIST)) {

@@ -48,6 +48,14 @@ struct loader_ui {
 	void *ud;
 };
 
+/* Hand one formatted message to ui->log (nothing when there is no ui). */
+void loader_say(const struct loader_ui *ui, int prio, const char *fmt, ...) _printf_(3, 4);
+
+struct plan;
+struct plan_mod;
+/* libkmod's module_is_inkernel(): built in, or live in /sys/module. */
+bool loader_in_kernel(struct plan *p, struct plan_mod *m, const struct loader_ui *ui);
+
 /* 0, PROBE_BLACKLISTED, or -errno (-EEXIST: live with --first-time). On a
  * failed load `fail` says which module, at which step and why. */
 int loader_probe(struct plan *p, struct plan_mod *mod, unsigned int flags,

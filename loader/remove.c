@@ -23,22 +23,6 @@
 #define IGNORE_BUILTIN 1u
 #define REMOVE_HOLDERS 2u
 
-static void say(const struct loader_ui *ui, int prio, const char *fmt, ...) _printf_(3, 4);
-static void say(const struct loader_ui *ui, int prio, const char *fmt, ...)
-{
-	char *msg;
-	va_list ap;
-	if (!ui || !ui->log)
-		return;
-	va_start(ap, fmt);
-	int n = vasprintf(&msg, fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		return;
-	ui->log(ui->ud, prio, msg);
-	free(msg);
-}
-
 static void show(const struct loader_ui *ui, const char *fmt, ...) _printf_(2, 3);
 static void show(const struct loader_ui *ui, const char *fmt, ...)
 {
@@ -107,12 +91,12 @@ static int remove_module(struct plan_mod *m, const struct remove_opts *o,
 			break;
 		int e = sleep_until(next_try(tend, &delta));
 		if (e < 0) {
-			say(ui, 3, "Failed to sleep: %s\n", strerror(-e));
+			loader_say(ui, 3, "Failed to sleep: %s\n", strerror(-e));
 			break;
 		}
 	}
 	if (r < 0)
-		say(ui, 3, "could not remove '%s': %s\n", m->name, strerror(-r));
+		loader_say(ui, 3, "could not remove '%s': %s\n", m->name, strerror(-r));
 	return r;
 }
 
@@ -137,7 +121,7 @@ static int holders_of(struct plan *p, struct plan_mod *m, struct plan_list *out,
 	char **names = NULL;
 	int r = kstate_holders(m->name, &names);
 	if (r < 0) {
-		say(ui, 3, "could not open '/sys/module/%s/holders': %s\n", m->name, strerror(-r));
+		loader_say(ui, 3, "could not open '/sys/module/%s/holders': %s\n", m->name, strerror(-r));
 		return 0;
 	}
 	for (size_t i = 0; r == 0 && names[i]; i++) {
@@ -157,13 +141,13 @@ static int check_state(struct plan *p, struct plan_mod *m, const struct remove_o
 	if (plan_is_builtin(p, m) == 1) {
 		if (flags & IGNORE_BUILTIN)
 			return 1;
-		say(ui, LOADER_LOG_TOOL, "Module %s is builtin.\n", m->name);
+		loader_say(ui, LOADER_LOG_TOOL, "Module %s is builtin.\n", m->name);
 		return -ENOENT;
 	}
 	if (kstate_initstate(m->name, NULL) < 0) {
 		if (!o->first_time)
 			return 1;
-		say(ui, LOADER_LOG_TOOL, "Module %s is not in kernel.\n", m->name);
+		loader_say(ui, LOADER_LOG_TOOL, "Module %s is not in kernel.\n", m->name);
 		return -ENOENT;
 	}
 	return 0;
@@ -176,12 +160,12 @@ static int remove_self(struct plan *p, struct plan_mod *m, const char *cmd,
 	if (!cmd && !o->ignore_loaded && !o->wait_msec) {
 		int refcnt = kstate_refcnt(m->name);
 		if (refcnt > 0) {
-			say(ui, LOADER_LOG_TOOL, "Module %s is in use.\n", m->name);
+			loader_say(ui, LOADER_LOG_TOOL, "Module %s is in use.\n", m->name);
 			return -EBUSY;
 		}
 		/* unreadable: said, and the kernel decides (as libkmod does) */
 		if (refcnt < 0 && refcnt != -ENOENT)
-			say(ui, 3, "could not read integer from '/sys/module/%s/refcnt': '%s'\n",
+			loader_say(ui, 3, "could not read integer from '/sys/module/%s/refcnt': '%s'\n",
 			    m->name, strerror(-refcnt));
 	}
 	if (cmd) {
@@ -195,7 +179,7 @@ static int remove_self(struct plan *p, struct plan_mod *m, const char *cmd,
 		 * with a fixed environment */
 		int r = gate_command(POLICY_OP_REMOVE, m->name, c, NULL);
 		if (r != 0)
-			say(ui, LOADER_LOG_TOOL, "Error running remove command for %s\n", m->name);
+			loader_say(ui, LOADER_LOG_TOOL, "Error running remove command for %s\n", m->name);
 		return r < 0 ? r : -r;
 	}
 	int r = remove_module(m, o, ui);
@@ -218,7 +202,7 @@ static int remove_one(struct plan *p, struct plan_mod *m, const struct remove_op
 	if (!o->ignore_commands) {
 		r = plan_softdeps(p, m, &pre, &post);
 		if (r < 0) {
-			say(ui, 4, "could not get softdeps of '%s': %s\n", m->name, strerror(-r));
+			loader_say(ui, 4, "could not get softdeps of '%s': %s\n", m->name, strerror(-r));
 			return r;
 		}
 		cmd = plan_remove(p, m);

@@ -41,34 +41,6 @@ struct txn {
 	size_t *at; /* list position -> entry */
 };
 
-static void say(const struct loader_ui *ui, int prio, const char *fmt, ...) _printf_(3, 4);
-static void say(const struct loader_ui *ui, int prio, const char *fmt, ...)
-{
-	char *msg;
-	va_list ap;
-	if (!ui || !ui->log)
-		return;
-	va_start(ap, fmt);
-	int n = vasprintf(&msg, fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		return;
-	ui->log(ui->ud, prio, msg);
-	free(msg);
-}
-
-/* libkmod's module_is_inkernel(): built in, or live in /sys/module */
-static bool in_kernel(struct plan *p, struct plan_mod *m, const struct loader_ui *ui)
-{
-	_cleanup_free_ char *unknown = NULL;
-	if (plan_is_builtin(p, m) == 1)
-		return true;
-	int st = kstate_initstate(m->name, &unknown);
-	if (st == -EINVAL && unknown)
-		say(ui, 3, "unknown /sys/module/%s/initstate: '%s'\n", m->name, unknown);
-	return st == KSTATE_LIVE;
-}
-
 static void txn_release(struct txn *t)
 {
 	for (size_t i = 0; i < t->n; i++) {
@@ -116,7 +88,7 @@ static int txn_decide(struct txn *t, struct entry *e)
 	struct gate_item *it = &e->it;
 
 	gate_item_init(it, &t->rq, m->name, POLICY_OP_LOAD);
-	if (!(t->flags & PROBE_IGNORE_LOADED) && in_kernel(t->p, m, t->ui)) {
+	if (!(t->flags & PROBE_IGNORE_LOADED) && loader_in_kernel(t->p, m, t->ui)) {
 		e->state = ENTRY_LIVE;
 		return 0;
 	}
@@ -142,10 +114,10 @@ static int txn_decide(struct txn *t, struct entry *e)
 	e->state = ENTRY_DECIDED;
 	int r = gate_decide(it);
 	if (it->warn.len)
-		say(t->ui, 4, "%s\n", it->warn.buf);
+		loader_say(t->ui, 4, "%s\n", it->warn.buf);
 	strbuf_clear(&it->warn);
 	if (!it->required && it->verdict == GATE_DENY)
-		say(t->ui, 5, "softdep %s of %s skipped: %s\n", m->name, t->mod->name, it->why.buf);
+		loader_say(t->ui, 5, "softdep %s of %s skipped: %s\n", m->name, t->mod->name, it->why.buf);
 	return r == -ENOMEM ? r : 0;
 }
 
@@ -184,31 +156,31 @@ static int txn_run(struct txn *t, struct entry *e, struct load_result *fail)
 		t->ui->action(t->ui->ud, t->p, e->m, e->command != NULL,
 			      e->options ? e->options : "");
 	if (e->state == ENTRY_NO_FILE) {
-		say(t->ui, 3, "could not find module by name='%s'\n", e->m->name);
+		loader_say(t->ui, 3, "could not find module by name='%s'\n", e->m->name);
 		return -ENOENT;
 	}
 	e->state = ENTRY_DONE;
 	if (e->command) {
 		r = gate_command_run(it);
 		if (r < 0)
-			say(t->ui, 3, "could not run install command '%s' for module %s: %s\n",
+			loader_say(t->ui, 3, "could not run install command '%s' for module %s: %s\n",
 			    e->command, e->m->name, strerror(-r));
 		else if (r > 128)
-			say(t->ui, 3,
+			loader_say(t->ui, 3,
 			    "install command '%s' for module %s was killed by signal %d\n",
 			    e->command, e->m->name, r - 128);
 		else if (r > 0)
-			say(t->ui, 3,
+			loader_say(t->ui, 3,
 			    "Error running install command '%s' for module %s: retcode %d\n",
 			    e->command, e->m->name, r);
 		return r == 0 ? 0 : -EINVAL;
 	}
 	r = gate_kernel_load(it);
 	if (it->warn.len)
-		say(t->ui, 4, "%s\n", it->warn.buf);
+		loader_say(t->ui, 4, "%s\n", it->warn.buf);
 	strbuf_clear(&it->warn);
 	if (r < 0) {
-		say(t->ui, 6, "Failed to insert module '%s': %s\n", it->path, strerror(-r));
+		loader_say(t->ui, 6, "Failed to insert module '%s': %s\n", it->path, strerror(-r));
 		load_result_release(fail);
 		fail->step = LOAD_STEP_KERNEL;
 		fail->name = e->m->name;
@@ -227,7 +199,7 @@ static int txn_load(struct txn *t, struct load_result *fail)
 		if (e->state == ENTRY_LIVE || e->state == ENTRY_DONE ||
 		    (e->state == ENTRY_DECIDED && !e->it.proceed))
 			continue;
-		if (!(t->flags & PROBE_IGNORE_LOADED) && in_kernel(t->p, e->m, t->ui))
+		if (!(t->flags & PROBE_IGNORE_LOADED) && loader_in_kernel(t->p, e->m, t->ui))
 			r = -EEXIST;
 		else
 			r = txn_run(t, e, fail);
@@ -254,7 +226,7 @@ int gate_probe(struct plan *p, struct plan_mod *mod, const char *requested, unsi
 	if (!fail)
 		fail = &local;
 	/* nothing to change: no decision, no child, no record (invariant 4) */
-	if (!(flags & PROBE_IGNORE_LOADED) && in_kernel(p, mod, ui))
+	if (!(flags & PROBE_IGNORE_LOADED) && loader_in_kernel(p, mod, ui))
 		return flags & PROBE_FAIL_ON_LOADED ? -EEXIST : 0;
 	/* the default blacklist only stops modules reached through an alias */
 	if (((mod->alias && (flags & PROBE_BLACKLIST_ALIAS_ONLY)) || (flags & PROBE_BLACKLIST)) &&
