@@ -9,9 +9,3 @@
 /* $CMDLINE_OPTS replaced by opts (NULL: empty), every occurrence, as kmod
  * does; NULL on allocation failure. */
 char *command_substitute(const char *cmd, const char *opts);
-
-/* Run cmd with MODPROBE_MODULE=modname. Returns the command's exit status
- * (0..255), 128 + signal number for a command killed by a signal (kmod
- * would call that success: modgate does not), or -errno when it could not
- * be started. */
-int command_run(const char *cmd, const char *modname);

@@ -325,14 +325,6 @@ static void test_command_substitute(void **state)
 	free(s);
 }
 
-static void test_command_run(void **state)
-{
-	(void)state;
-	assert_int_equal(command_run("test \"$MODPROBE_MODULE\" = mymod", "mymod"), 0);
-	assert_int_equal(command_run("exit 3", "m"), 3);
-	assert_int_equal(command_run("kill -KILL $$", "m"), 128 + 9);
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -345,7 +337,6 @@ int main(void)
 		cmocka_unit_test(test_env_options),
 		cmocka_unit_test(test_join_params),
 		cmocka_unit_test(test_command_substitute),
-		cmocka_unit_test(test_command_run),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
