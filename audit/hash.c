@@ -9,8 +9,15 @@
 int crypto_init_noconf(void)
 {
 	/* Idempotent; the first call of the process decides whether the
-	 * configuration file is ever read. */
-	return OPENSSL_init_crypto(OPENSSL_INIT_NO_LOAD_CONFIG, NULL) ? 0 : -EIO;
+	 * configuration file, the legacy name tables and the error strings are
+	 * ever loaded. The same choice as verify_crypto_init() (see
+	 * verify/README.md), whichever of the two a process calls first. */
+	return OPENSSL_init_crypto(OPENSSL_INIT_NO_LOAD_CONFIG | OPENSSL_INIT_NO_ADD_ALL_CIPHERS |
+					   OPENSSL_INIT_NO_ADD_ALL_DIGESTS |
+					   OPENSSL_INIT_NO_LOAD_CRYPTO_STRINGS,
+				   NULL)
+		       ? 0
+		       : -EIO;
 }
 
 int sha256_hex(const void *data, size_t len, char out[SHA256_HEX_LEN + 1])

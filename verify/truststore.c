@@ -57,11 +57,23 @@ int verify_crypto_init(void)
 
 	if (done)
 		return 0;
-	/* Before any other libcrypto call: OPENSSL_CONF and openssl.cnf must not
-	 * choose providers or default properties for the verifier. */
-	if (OPENSSL_init_crypto(OPENSSL_INIT_NO_LOAD_CONFIG | OPENSSL_INIT_ADD_ALL_DIGESTS |
-					OPENSSL_INIT_ADD_ALL_CIPHERS |
-					OPENSSL_INIT_LOAD_CRYPTO_STRINGS,
+	/* Before any other libcrypto call, because each of these settles a
+	 * run-once of the library for the whole process:
+	 *  - NO_LOAD_CONFIG: OPENSSL_CONF and openssl.cnf must not choose
+	 *    providers or default properties for the verifier (SECURITY.md,
+	 *    verify/README.md: a FIPS provider configured there is not used);
+	 *  - NO_ADD_ALL_CIPHERS, NO_ADD_ALL_DIGESTS: the legacy name tables are
+	 *    for EVP_get_*byname(), which nothing here calls; the digests are
+	 *    fetched by name from the default provider (verify.c);
+	 *  - NO_LOAD_CRYPTO_STRINGS: nothing in the privileged process prints
+	 *    an OpenSSL error string (certutil.c tests reason codes), and the
+	 *    table of several thousand strings was most of what
+	 *    initialisation cost a load.
+	 * Without the NO_ flags a later implicit initialisation (the first
+	 * fetch) would still load the tables and strings. */
+	if (OPENSSL_init_crypto(OPENSSL_INIT_NO_LOAD_CONFIG | OPENSSL_INIT_NO_ADD_ALL_CIPHERS |
+					OPENSSL_INIT_NO_ADD_ALL_DIGESTS |
+					OPENSSL_INIT_NO_LOAD_CRYPTO_STRINGS,
 				NULL) != 1)
 		return -EIO;
 	done = true;

@@ -6,6 +6,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <openssl/err.h>
+
 #include "test-verify-util.h"
 #include "verify/certutil.h"
 #include "verify/truststore.h"
@@ -334,6 +336,35 @@ static void test_write_atomic_checks_first(void **state)
 	strbuf_release(&err);
 }
 
+/* verify_crypto_init() settles OpenSSL's run-once initialisations without
+ * the legacy name tables and the error strings (what a load paid for and
+ * never used), and later implicit initialisation cannot bring them back;
+ * the digests verification needs are still fetched by name, and reason
+ * codes (what certutil.c tests) still come through. */
+static void test_crypto_init_is_minimal(void **state)
+{
+	(void)state;
+	assert_int_equal(verify_crypto_init(), 0);
+	/* what the default initialisation would load */
+	OPENSSL_init_crypto(OPENSSL_INIT_ADD_ALL_CIPHERS | OPENSSL_INIT_ADD_ALL_DIGESTS |
+				    OPENSSL_INIT_LOAD_CRYPTO_STRINGS,
+			    NULL);
+	assert_null(EVP_get_cipherbyname("aes-128-cbc"));
+	assert_null(EVP_get_digestbyname("sha384"));
+	assert_null(ERR_reason_error_string(ERR_PACK(ERR_LIB_PEM, 0, PEM_R_NO_START_LINE)));
+	EVP_MD *md = EVP_MD_fetch(NULL, "SHA384", NULL);
+	assert_non_null(md);
+	EVP_MD_free(md);
+	const char *why = NULL;
+	X509 **xs = NULL;
+	size_t n = 0;
+	/* PEM's "no start line" is told by its reason code: the end of the file */
+	static const char junk[] = "-----BEGIN \n";
+	assert_int_equal(cu_parse_certs((const uint8_t *)junk, sizeof(junk) - 1, &xs, &n, &why),
+			 -EINVAL);
+	assert_string_equal(why, "no certificate in the file");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -346,6 +377,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_lookup, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pem_writer_round_trip, setup, teardown),
 		cmocka_unit_test(test_key_names),
+		cmocka_unit_test(test_crypto_init_is_minimal),
 		cmocka_unit_test_setup_teardown(test_write_atomic_checks_first, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, setup_all, teardown_all);
