@@ -36,44 +36,88 @@ bool audit_in_initramfs(const char *root)
 	return access(path, F_OK) == 0;
 }
 
-/* Everything written in one attempt on one directory. */
+/* Everything written in one attempt on one directory: a carried segment's
+ * record, flood aggregates that came due, then the caller's events that
+ * flood control did not suppress, in the caller's order. */
 struct batch {
 	struct flood_due due;
 	struct trail_carry carry;
-	const struct audit_event *evs[FLOOD_SLOTS + 3];
-	struct trail_anchor anchors[FLOOD_SLOTS + 3];
+	const struct audit_event **evs;
+	struct trail_anchor *anchors;
 	size_t n;
-	bool has_event; /* the caller's event is evs[n - 1] */
+	size_t *at;	/* caller's event i is evs[at[i]]; SIZE_MAX: not written */
+	bool *suppress; /* caller's event i is counted by flood control */
 };
 
-/* Flood accounting under the trail lock; the table is saved only once the
- * batch is in the trail (or when nothing needs writing). */
-static int flood_step(struct trail *t, const struct audit_options *o, const struct audit_event *ev,
-		      const struct timespec *now, struct batch *b, struct flood_table *ft,
-		      bool *use, bool *suppress)
+static void batch_release(struct batch *b)
 {
-	bool exists;
+	free(b->evs);
+	free(b->anchors);
+	free(b->at);
+	free(b->suppress);
+	free(b);
+}
 
-	*use = *suppress = false;
+static void batch_freep(struct batch **b)
+{
+	if (*b)
+		batch_release(*b);
+}
+
+static struct batch *batch_new(size_t n)
+{
+	struct batch *b = calloc(1, sizeof(*b));
+	size_t cap = FLOOD_SLOTS + 3 + n;
+
+	if (!b)
+		return NULL;
+	b->evs = calloc(cap, sizeof(*b->evs));
+	b->anchors = calloc(cap, sizeof(*b->anchors));
+	b->at = calloc(n ? n : 1, sizeof(*b->at));
+	b->suppress = calloc(n ? n : 1, sizeof(*b->suppress));
+	if (!b->evs || !b->anchors || !b->at || !b->suppress) {
+		batch_release(b);
+		return NULL;
+	}
+	return b;
+}
+
+/* Flood accounting under the trail lock, for each of the caller's events in
+ * order; the table is saved only once the batch is in the trail (or when
+ * nothing needs writing). */
+static int flood_step(struct trail *t, const struct audit_options *o,
+		      const struct audit_event *const *evs, size_t n, const struct timespec *now,
+		      struct batch *b, struct flood_table *ft, bool *use)
+{
+	bool exists, any = false;
+	int r = 0;
+
+	*use = false;
 	if (flood_load(t->dfd, ft, &exists) < 0)
 		return 0; /* an unreadable cache never stops a record */
-	if (!exists && !(ev && flood_eligible(ev)))
+	for (size_t i = 0; i < n; i++)
+		any = any || flood_eligible(evs[i]);
+	if (!exists && !any)
 		return 0;
 	*use = true;
-	return flood_decide(ft, &o->flood, ev, now, &b->due, suppress);
+	if (n == 0)
+		return flood_decide(ft, &o->flood, NULL, now, &b->due, &(bool){false});
+	for (size_t i = 0; r == 0 && i < n; i++)
+		r = flood_decide(ft, &o->flood, evs[i], now, &b->due, &b->suppress[i]);
+	return r;
 }
 
 static int write_trail(const char *dir, const char *carry_from, const struct audit_options *o,
-		       const struct audit_event *ev, const struct timespec *now, struct batch *b,
-		       struct audit_status *st)
+		       const struct audit_event *const *evs, size_t n, const struct timespec *now,
+		       struct batch *b, struct audit_status *st)
 {
 	_cleanup_trail_ struct trail t = TRAIL_INIT;
 	_cleanup_free_ struct flood_table *ft = malloc(sizeof(*ft));
-	bool use_flood, suppress;
+	bool use_flood;
 	int r;
 
 	b->n = b->due.n = 0;
-	b->has_event = false;
+	memset(b->suppress, 0, (n ? n : 1) * sizeof(*b->suppress));
 	b->carry = (struct trail_carry){.early = TRAIL_INIT};
 	if (!ft)
 		return -ENOMEM;
@@ -85,15 +129,16 @@ static int write_trail(const char *dir, const char *carry_from, const struct aud
 		if (b->carry.need_record)
 			b->evs[b->n++] = &b->carry.ev;
 	}
-	if ((r = flood_step(&t, o, ev, now, b, ft, &use_flood, &suppress)) < 0)
+	if ((r = flood_step(&t, o, evs, n, now, b, ft, &use_flood)) < 0)
 		goto out;
 	for (size_t i = 0; i < b->due.n; i++)
 		b->evs[b->n++] = &b->due.ev[i];
-	if (ev && !suppress) {
-		b->evs[b->n++] = ev;
-		b->has_event = true;
+	for (size_t i = 0; i < n; i++) {
+		b->at[i] = b->suppress[i] ? SIZE_MAX : b->n;
+		if (!b->suppress[i])
+			b->evs[b->n++] = evs[i];
 	}
-	st->suppressed = suppress;
+	/* one write() and one fdatasync() for all of them (trail_append) */
 	if (b->n > 0 && (r = trail_append(&t, b->evs, b->n, b->anchors)) < 0)
 		goto out;
 	if (use_flood)
@@ -118,40 +163,50 @@ static int syslog_summary(const struct audit_event *ev, const struct trail_ancho
 	return r;
 }
 
-/* The best-effort sinks, for each record of the batch. */
-static void forward(const struct audit_options *o, const struct batch *b, bool in_trail,
-		    const struct audit_event *ev, struct audit_status *st)
+static int forward_one(const struct audit_options *o, const struct audit_event *ev,
+		       const struct trail_anchor *a)
 {
-	for (size_t i = 0; i < b->n; i++) {
-		const struct trail_anchor *a = in_trail ? &b->anchors[i] : NULL;
-		int r = o->linux_audit ? linux_audit_send(b->evs[i], a) : 0;
-		if (b->has_event && i == b->n - 1)
-			st->linux_error = r;
-		if (o->syslog)
-			syslog_summary(b->evs[i], a);
+	int r = o->linux_audit ? linux_audit_send(ev, a) : 0;
+	if (o->syslog)
+		syslog_summary(ev, a);
+	return r;
+}
+
+/* The best-effort sinks, for each record of the batch; when it reached no
+ * trail, for each of the caller's events (the remote copies are all there
+ * is). */
+static void forward(const struct audit_options *o, const struct batch *b, bool in_trail,
+		    const struct audit_event *const *evs, size_t n, struct audit_status *st)
+{
+	if (!in_trail) {
+		for (size_t i = 0; i < n; i++)
+			st[i].linux_error = forward_one(o, evs[i], NULL);
+		return;
 	}
-	/* Not in any trail: the remote copies are all there is. */
-	if (!in_trail && ev) {
-		st->linux_error = o->linux_audit ? linux_audit_send(ev, NULL) : 0;
-		if (o->syslog)
-			syslog_summary(ev, NULL);
+	for (size_t k = 0; k < b->n; k++) {
+		int r = forward_one(o, b->evs[k], &b->anchors[k]);
+		for (size_t i = 0; i < n; i++)
+			if (b->at[i] == k)
+				st[i].linux_error = r;
 	}
 }
 
-static int record_or_flush(const struct audit_options *o, const struct audit_event *ev,
-			   struct audit_status *st)
+static int record_or_flush(const struct audit_options *o, const struct audit_event *const *evs,
+			   size_t n, struct audit_status *st)
 {
 	char main_dir[4096], early_dir[4096];
-	_cleanup_free_ struct batch *b = calloc(1, sizeof(*b));
+	_cleanup_(batch_freep) struct batch *b = batch_new(n);
+	struct audit_status common = {0};
 	struct timespec now;
 	int r;
 
-	memset(st, 0, sizeof(*st));
+	for (size_t i = 0; i < n; i++)
+		memset(&st[i], 0, sizeof(st[i]));
 	if (!b)
 		return -ENOMEM;
 	if ((r = audit_dirs(o->root, main_dir, early_dir, sizeof(main_dir))) < 0)
 		return r;
-	now = ev ? ev->time : (struct timespec){0};
+	now = n ? evs[n - 1]->time : (struct timespec){0};
 	if (now.tv_sec == 0 && now.tv_nsec == 0)
 		clock_gettime(CLOCK_REALTIME, &now);
 	/* In an initramfs, /var/log is on the rootfs that switch_root throws
@@ -159,38 +214,70 @@ static int record_or_flush(const struct audit_options *o, const struct audit_eve
 	if (!o->root && audit_in_initramfs("/"))
 		r = -EROFS;
 	else
-		r = write_trail(main_dir, early_dir, o, ev, &now, b, st);
+		r = write_trail(main_dir, early_dir, o, evs, n, &now, b, &common);
 	if (r < 0) {
-		st->trail_error = r;
+		common.trail_error = r;
 		if (o->early_fallback) {
-			st->early_error = write_trail(early_dir, NULL, o, ev, &now, b, st);
-			st->early = st->early_error == 0;
+			common.early_error =
+				write_trail(early_dir, NULL, o, evs, n, &now, b, &common);
+			common.early = common.early_error == 0;
 		}
 	}
-	bool in_trail = r == 0 || st->early;
-	st->recorded = in_trail && b->has_event;
-	if (st->recorded)
-		st->anchor = b->anchors[b->n - 1];
+	bool in_trail = r == 0 || common.early;
+	for (size_t i = 0; i < n; i++) {
+		st[i] = common;
+		st[i].suppressed = in_trail && b->suppress[i];
+		st[i].recorded = in_trail && !b->suppress[i];
+		if (st[i].recorded)
+			st[i].anchor = b->anchors[b->at[i]];
+	}
+	if (n == 0)
+		*st = common;
 	if (!in_trail)
 		b->n = 0;
-	if (!st->suppressed)
-		forward(o, b, in_trail, in_trail ? NULL : ev, st);
+	bool all_suppressed = n > 0;
+	for (size_t i = 0; i < n; i++)
+		all_suppressed = all_suppressed && st[i].suppressed;
+	/* a suppressed request costs no remote record either (audit/flood.h) */
+	if (!all_suppressed)
+		forward(o, b, in_trail, evs, n, st);
 	return in_trail ? 0 : r;
+}
+
+int audit_record_batch(const struct audit_options *o, const struct audit_event *const *evs,
+		       size_t n, struct audit_status *st)
+{
+	_cleanup_free_ struct audit_event *e = calloc(n ? n : 1, sizeof(*e));
+	_cleanup_free_ const struct audit_event **pe = calloc(n ? n : 1, sizeof(*pe));
+	struct timespec now;
+	int fail = 0;
+
+	if (!e || !pe) {
+		for (size_t i = 0; i < n; i++)
+			st[i] = (struct audit_status){.trail_error = -ENOMEM};
+		return o->required && n ? -ENOMEM : 0;
+	}
+	clock_gettime(CLOCK_REALTIME, &now);
+	for (size_t i = 0; i < n; i++) {
+		e[i] = *evs[i];
+		if (e[i].time.tv_sec == 0 && e[i].time.tv_nsec == 0)
+			e[i].time = now;
+		pe[i] = &e[i];
+	}
+	int r = record_or_flush(o, pe, n, st);
+	for (size_t i = 0; i < n; i++) {
+		if (r == -ENOMEM && !st[i].trail_error)
+			st[i].trail_error = r;
+		if (!st[i].recorded && !st[i].suppressed && o->required && !fail)
+			fail = st[i].trail_error ? st[i].trail_error : -EIO;
+	}
+	return fail;
 }
 
 int audit_record(const struct audit_options *o, const struct audit_event *ev,
 		 struct audit_status *st)
 {
-	struct audit_event e = *ev;
-
-	if (e.time.tv_sec == 0 && e.time.tv_nsec == 0)
-		clock_gettime(CLOCK_REALTIME, &e.time);
-	int r = record_or_flush(o, &e, st);
-	if (r == -ENOMEM && !st->trail_error)
-		st->trail_error = r;
-	if (st->recorded || st->suppressed || !o->required)
-		return 0;
-	return st->trail_error ? st->trail_error : -EIO;
+	return audit_record_batch(o, &ev, 1, st);
 }
 
 int audit_flush(const struct audit_options *o, struct audit_status *st)
@@ -199,7 +286,7 @@ int audit_flush(const struct audit_options *o, struct audit_status *st)
 
 	/* Flushing into /run would carry nothing anywhere. */
 	fo.early_fallback = false;
-	int r = record_or_flush(&fo, NULL, st);
+	int r = record_or_flush(&fo, NULL, 0, st);
 	return r < 0 ? r : st->carry_error;
 }
 

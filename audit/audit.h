@@ -61,6 +61,17 @@ struct audit_status {
 int audit_record(const struct audit_options *o, const struct audit_event *ev,
 		 struct audit_status *st);
 
+/* Record n events as one batch: one lock, one write(), one fdatasync() of
+ * the trail, the events chained in order exactly as n single records would
+ * be (each still passes flood control). All of them reach the trail or none
+ * does: a reader sees the whole batch or, after a crash mid-write, a torn
+ * last line that the next writer marks with a trail-recover record.
+ * st[i] is event i's status. 0 when the caller may go on; the trail's
+ * -errno when o->required and an event that was not suppressed reached no
+ * trail. */
+int audit_record_batch(const struct audit_options *o, const struct audit_event *const *evs,
+		       size_t n, struct audit_status *st);
+
 /* Carry an early segment over and write flood aggregates that are due,
  * without an event (`modgate audit flush`, a boot unit). 0 or -errno. */
 int audit_flush(const struct audit_options *o, struct audit_status *st);

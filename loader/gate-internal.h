@@ -45,6 +45,16 @@ const char *gate_owner_problem(const char *module_path);
  * turns it into a denial. 0 or the trail's -errno. */
 int gate_record_decision(struct gate_item *it);
 
+/* From now on, hold decision records (and with `results`, result records
+ * too) instead of writing each: a plan writes its decisions as one trail
+ * batch (gate_records_flush, before any kernel call) and its results as
+ * another (gate_results_flush, after the loads). Both flushes end their
+ * holding; a flush that fails under `audit required` denies each held
+ * decision, as a single record would. 0 or the trail's -errno. */
+void gate_records_hold(bool results);
+int gate_records_flush(void);
+int gate_results_flush(void);
+
 /* Run an allowed install/remove command (gate-command.c) and record its
  * result: command_run()'s contract (exit status, 128 + signal, -errno). */
 int gate_command_run(struct gate_item *it);

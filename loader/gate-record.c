@@ -212,22 +212,125 @@ static void record_override(void)
 	audit_record(&gate_S.ao, &ev, &st);
 }
 
+/* Decisions and results held for one trail write (gate_records_hold). The
+ * items belong to the caller's plan and outlive the flush. */
+struct held_record {
+	struct gate_item *it;
+	bool result;
+	int err;
+	char *note;
+};
+
+static struct {
+	bool decisions, results;
+	struct held_record *v;
+	size_t n, cap;
+} held;
+
+/* A decision record could not reach the trail under `audit required`: no
+ * durable record, no load, in any mode. */
+static void deny_unrecorded(struct gate_item *it, int r)
+{
+	strbuf_clear(&it->why);
+	strbuf_appendf(&it->why, "its decision could not be recorded in the trail: %s",
+		       strerror(-r));
+	it->verdict = GATE_DENY;
+	it->proceed = false;
+}
+
+static int hold(struct gate_item *it, bool result, int err, const char *note)
+{
+	if (held.n == held.cap) {
+		size_t ncap = held.cap ? held.cap * 2 : 16, bytes;
+		struct held_record *nv;
+		if (size_mul_overflow(ncap, sizeof(*held.v), &bytes) ||
+		    !(nv = realloc(held.v, bytes)))
+			return -ENOMEM;
+		held.v = nv;
+		held.cap = ncap;
+	}
+	char *copy = note ? strdup(note) : NULL;
+	if (note && !copy)
+		return -ENOMEM;
+	held.v[held.n++] =
+		(struct held_record){.it = it, .result = result, .err = err, .note = copy};
+	return 0;
+}
+
+void gate_records_hold(bool results)
+{
+	held.decisions = true;
+	held.results = results;
+}
+
+/* The held records as one batch (audit_record_batch): one lock, one write,
+ * one fdatasync. Under `audit required` a batch that did not reach the trail
+ * denies every decision in it. */
+static int flush_held(void)
+{
+	size_t n = held.n;
+	_cleanup_free_ struct event_buf *b = calloc(n ? n : 1, sizeof(*b));
+	_cleanup_free_ const struct audit_event **evs = calloc(n ? n : 1, sizeof(*evs));
+	_cleanup_free_ struct audit_status *st = calloc(n ? n : 1, sizeof(*st));
+	int r = -ENOMEM;
+
+	if (b && evs && st) {
+		for (size_t i = 0; i < n; i++) {
+			struct held_record *h = &held.v[i];
+			b[i].reason = (struct strbuf)STRBUF_INIT;
+			fill_event(h->it, h->result ? AUDIT_EV_RESULT : AUDIT_EV_DECISION, &b[i]);
+			if (h->result) {
+				b[i].ev.has_result = true;
+				b[i].ev.result_errno = h->err < 0 ? -h->err : 0;
+				b[i].ev.reason = h->note;
+			}
+			evs[i] = &b[i].ev;
+		}
+		r = n ? audit_record_batch(&gate_S.ao, evs, n, st) : 0;
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct held_record *h = &held.v[i];
+		bool lost = !st || (!st[i].recorded && !st[i].suppressed);
+		int why = st && st[i].trail_error ? st[i].trail_error : r < 0 ? r : -EIO;
+		if (!h->result && r < 0)
+			deny_unrecorded(h->it, r);
+		else if (lost)
+			say_unrecorded(h->it, h->result ? "result" : "decision", why);
+		if (b)
+			strbuf_release(&b[i].reason);
+		free(h->note);
+	}
+	held.n = 0;
+	return r;
+}
+
+int gate_records_flush(void)
+{
+	int r = flush_held();
+	held.decisions = false;
+	return r;
+}
+
+int gate_results_flush(void)
+{
+	int r = flush_held();
+	held.decisions = held.results = false;
+	return r;
+}
+
 int gate_record_decision(struct gate_item *it)
 {
 	struct event_buf b = {.reason = STRBUF_INIT};
 	struct audit_status st;
 
 	record_override();
+	if (held.decisions && hold(it, false, 0, NULL) == 0)
+		return 0;
 	fill_event(it, AUDIT_EV_DECISION, &b);
 	int r = audit_record(&gate_S.ao, &b.ev, &st);
 	strbuf_release(&b.reason);
 	if (r < 0) {
-		/* `audit required`: no durable record, no load, in any mode */
-		strbuf_clear(&it->why);
-		strbuf_appendf(&it->why, "its decision could not be recorded in the trail: %s",
-			       strerror(-r));
-		it->verdict = GATE_DENY;
-		it->proceed = false;
+		deny_unrecorded(it, r);
 		return r;
 	}
 	if (!st.recorded && !st.suppressed)
@@ -240,6 +343,8 @@ void gate_record_result_note(struct gate_item *it, int err, const char *note)
 	struct event_buf b = {.reason = STRBUF_INIT};
 	struct audit_status st;
 
+	if (held.results && hold(it, true, err, note) == 0)
+		return;
 	fill_event(it, AUDIT_EV_RESULT, &b);
 	b.ev.has_result = true;
 	b.ev.result_errno = err < 0 ? -err : 0;

@@ -113,12 +113,24 @@ static int txn_decide(struct txn *t, struct entry *e)
 	}
 	e->state = ENTRY_DECIDED;
 	int r = gate_decide(it);
-	if (it->warn.len)
-		loader_say(t->ui, 4, "%s\n", it->warn.buf);
-	strbuf_clear(&it->warn);
-	if (!it->required && it->verdict == GATE_DENY)
-		loader_say(t->ui, 5, "softdep %s of %s skipped: %s\n", m->name, t->mod->name, it->why.buf);
 	return r == -ENOMEM ? r : 0;
+}
+
+/* Once the plan's decisions are in the trail: what the caller should hear
+ * about each (a record that could not be written, a softdep skipped). */
+static void txn_tell(struct txn *t)
+{
+	for (size_t i = 0; i < t->n; i++) {
+		struct gate_item *it = &t->e[i].it;
+		if (t->e[i].state != ENTRY_DECIDED)
+			continue;
+		if (it->warn.len)
+			loader_say(t->ui, 4, "%s\n", it->warn.buf);
+		strbuf_clear(&it->warn);
+		if (!it->required && it->verdict == GATE_DENY)
+			loader_say(t->ui, 5, "softdep %s of %s skipped: %s\n", t->e[i].m->name,
+				   t->mod->name, it->why.buf);
+	}
 }
 
 /* The first required module the gate refused, or NULL. */
@@ -163,16 +175,17 @@ static int txn_run(struct txn *t, struct entry *e, struct load_result *fail)
 	if (e->command) {
 		r = gate_command_run(it);
 		if (r < 0)
-			loader_say(t->ui, 3, "could not run install command '%s' for module %s: %s\n",
-			    e->command, e->m->name, strerror(-r));
+			loader_say(t->ui, 3,
+				   "could not run install command '%s' for module %s: %s\n",
+				   e->command, e->m->name, strerror(-r));
 		else if (r > 128)
 			loader_say(t->ui, 3,
-			    "install command '%s' for module %s was killed by signal %d\n",
-			    e->command, e->m->name, r - 128);
+				   "install command '%s' for module %s was killed by signal %d\n",
+				   e->command, e->m->name, r - 128);
 		else if (r > 0)
 			loader_say(t->ui, 3,
-			    "Error running install command '%s' for module %s: retcode %d\n",
-			    e->command, e->m->name, r);
+				   "Error running install command '%s' for module %s: retcode %d\n",
+				   e->command, e->m->name, r);
 		return r == 0 ? 0 : -EINVAL;
 	}
 	r = gate_kernel_load(it);
@@ -236,15 +249,31 @@ int gate_probe(struct plan *p, struct plan_mod *mod, const char *requested, unsi
 
 	/* 1. plan */
 	r = txn_plan(&t);
-	/* 2. inspect, verify, decide and record every module of the plan */
+	/* 2. inspect, verify and decide every module of the plan */
+	gate_records_hold(true);
 	for (size_t i = 0; r == 0 && i < t.n; i++)
 		r = txn_decide(&t, &t.e[i]);
-	/* 3. a required module denied: nothing of the plan is loaded */
+	/* 3. record every decision: one trail write, fsync'd before the first
+	 * kernel call (invariant 4); under `audit required` a batch that did
+	 * not reach the trail denies every module of the plan */
+	gate_records_flush();
+	txn_tell(&t);
+	/* 4. a required module denied: nothing of the plan is loaded */
 	if (r == 0 && (refused = txn_refused(&t)))
 		r = txn_refuse(&t, refused, fail);
-	/* 4. load in order on the sealed bytes, each result recorded */
+	/* 5. load in order on the sealed bytes */
 	else if (r == 0)
 		r = txn_load(&t, fail);
+	/* 6. the results, as one batch after the loads. Invariant 4 and issue
+	 * 8 ask for a decision durable before its kernel call and a result
+	 * after it, not for a result before the next module's load; the trail
+	 * lock is not held meanwhile (a module's init may run modgate again).
+	 * What a crash or a hung init in the middle of the plan costs: the
+	 * results of the modules already loaded, whose allow decisions are in
+	 * the trail (and whose loads the kernel's own KERN_MODULE records
+	 * show); one fdatasync per result would buy those back at the price
+	 * of a trail write per module. */
+	gate_results_flush();
 
 	txn_release(&t);
 	load_result_release(&local);
