@@ -51,7 +51,9 @@ struct file_ctx {
 	size_t n_statements;
 };
 
-static const char *const setting_words[] = {"mode", "default", "audit", "cmdline-override", NULL};
+static const char *const setting_words[] = {
+	"mode", "default", "audit", "cmdline-override", "autoload-userns", NULL,
+};
 
 /* Report at a token (or a value) and give up on the statement: returns 1. */
 static int err_at(struct file_ctx *f, unsigned int line, unsigned int col, const char *fmt, ...)

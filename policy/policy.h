@@ -62,11 +62,22 @@ enum policy_audit {
 	POLICY_AUDIT_BEST_EFFORT = 1,
 };
 
+/* Autoloads asked for from a non-initial user namespace (a container), while
+ * the kernel side (lsm/) is attached: refused by the kernel before any helper
+ * starts, or passed to the helper for the policy to decide with
+ * requester-userns=other. Without the kernel side the gate cannot tell who
+ * asked, and this setting changes nothing. */
+enum policy_autoload_userns {
+	POLICY_USERNS_AUTOLOAD_REFUSE = 0,
+	POLICY_USERNS_AUTOLOAD_POLICY = 1,
+};
+
 struct policy_settings {
 	enum policy_mode mode;		     /* as configured */
 	enum policy_verdict default_verdict; /* when no rule matches */
 	enum policy_audit audit;
 	bool cmdline_override; /* honour modgate.mode=permissive */
+	enum policy_autoload_userns autoload_userns; /* read by `modgate lsm enable` */
 	/* after policy_settings_apply_cmdline() */
 	enum policy_mode effective_mode;
 	bool cmdline_used;   /* the kernel command line changed the mode */
@@ -77,7 +88,8 @@ struct policy_settings {
  * (mode permissive, as shipped) ... */
 void policy_settings_default(struct policy_settings *s);
 /* ... and what applies when it exists but cannot be trusted or parsed:
- * enforce, deny, audit required, cmdline override honoured (the way out). */
+ * enforce, deny, audit required, autoload-userns refuse, cmdline override
+ * honoured (the way out). */
 void policy_settings_fail_closed(struct policy_settings *s);
 /* Parse modgate.conf. On error s holds the fail-closed settings and the
  * errors are in d. 0 (check d->n_errors) or -ENOMEM. */
@@ -90,6 +102,7 @@ void policy_settings_apply_cmdline(struct policy_settings *s, const char *cmdlin
 const char *policy_mode_name(enum policy_mode m);
 const char *policy_verdict_name(enum policy_verdict v);
 const char *policy_audit_name(enum policy_audit a);
+const char *policy_autoload_userns_name(enum policy_autoload_userns u);
 
 /* ---- rules ---- */
 

@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * modgate.conf: `mode`, `default`, `audit`, `cmdline-override`, one per line,
- * written `name value`. Only this root-owned file holds settings, so a
- * package's rule file can add rules but never switch enforcement off.
+ * modgate.conf: `mode`, `default`, `audit`, `cmdline-override`,
+ * `autoload-userns`, one per line, written `name value`. Only this root-owned
+ * file holds settings, so a package's rule file can add rules but never switch
+ * enforcement off.
  *
  * A settings file that cannot be parsed leaves nothing to trust: the result is
- * fail closed (enforce, deny) with the kernel command line override honoured,
+ * fail closed (enforce, deny, autoload-userns refuse) with the kernel command line override honoured,
  * because that override is the documented way back into a system whose
  * configuration is broken.
  */
@@ -16,14 +17,16 @@
 #include "policy/lex.h"
 #include "policy/policy.h"
 
-enum setting { S_MODE, S_DEFAULT, S_AUDIT, S_CMDLINE, S_COUNT };
+enum setting { S_MODE, S_DEFAULT, S_AUDIT, S_CMDLINE, S_USERNS, S_COUNT };
 
-static const char *const setting_names[S_COUNT] = {"mode", "default", "audit", "cmdline-override"};
+static const char *const setting_names[S_COUNT] = {"mode", "default", "audit", "cmdline-override",
+						   "autoload-userns"};
 static const char *const setting_values[S_COUNT][3] = {
 	[S_MODE] = {"enforce", "permissive", NULL},
 	[S_DEFAULT] = {"deny", "allow", NULL},
 	[S_AUDIT] = {"required", "best-effort", NULL},
 	[S_CMDLINE] = {"no", "yes", NULL},
+	[S_USERNS] = {"refuse", "policy", NULL},
 };
 
 void policy_settings_default(struct policy_settings *s)
@@ -33,6 +36,7 @@ void policy_settings_default(struct policy_settings *s)
 		.default_verdict = POLICY_DENY,
 		.audit = POLICY_AUDIT_REQUIRED,
 		.cmdline_override = true,
+		.autoload_userns = POLICY_USERNS_AUTOLOAD_POLICY,
 		.effective_mode = POLICY_PERMISSIVE,
 	};
 }
@@ -44,6 +48,8 @@ void policy_settings_fail_closed(struct policy_settings *s)
 		.default_verdict = POLICY_DENY,
 		.audit = POLICY_AUDIT_REQUIRED,
 		.cmdline_override = true,
+		/* nothing to trust: the narrower choice, as with the mode */
+		.autoload_userns = POLICY_USERNS_AUTOLOAD_REFUSE,
 		.effective_mode = POLICY_ENFORCE,
 	};
 }
@@ -63,6 +69,11 @@ const char *policy_audit_name(enum policy_audit a)
 	return a == POLICY_AUDIT_BEST_EFFORT ? "best-effort" : "required";
 }
 
+const char *policy_autoload_userns_name(enum policy_autoload_userns u)
+{
+	return u == POLICY_USERNS_AUTOLOAD_POLICY ? "policy" : "refuse";
+}
+
 static void assign(struct policy_settings *s, enum setting k, int v)
 {
 	switch (k) {
@@ -78,6 +89,10 @@ static void assign(struct policy_settings *s, enum setting k, int v)
 		break;
 	case S_CMDLINE:
 		s->cmdline_override = v;
+		break;
+	case S_USERNS:
+		s->autoload_userns =
+			v ? POLICY_USERNS_AUTOLOAD_POLICY : POLICY_USERNS_AUTOLOAD_REFUSE;
 		break;
 	case S_COUNT:
 		break;
@@ -100,7 +115,7 @@ static int one(const char *file, const struct statement *st, struct policy_setti
 			rule ? "'%s' belongs in a policy.d/*.policy rule file, not in "
 			       "the settings"
 			     : "unknown setting '%s' (mode, default, audit, "
-			       "cmdline-override)",
+			       "cmdline-override, autoload-userns)",
 			t0->text);
 	}
 	if (seen[k])

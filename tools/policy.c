@@ -106,7 +106,8 @@ static int do_check(const char *root, int argc, char *argv[])
 	if (!l.settings_found)
 		policy_diag_add(&l.diags, POLICY_WARNING, l.settings_path, 0, 0,
 				"absent: the built-in settings apply (mode permissive, default "
-				"deny, audit required, cmdline-override yes)");
+				"deny, audit required, cmdline-override yes, autoload-userns "
+				"policy)");
 	int r = policy_trust_names(root, &trust);
 	/* an empty store is still a store: every cert= name is then unknown */
 	static const char *const none[1] = {NULL};
@@ -139,9 +140,10 @@ static void show_settings(const struct policy_loaded *l)
 	const struct policy_settings *s = policy_get_settings(l->policy);
 	printf("# settings: %s%s\n", l->settings_path,
 	       l->settings_found ? "" : " (absent: built-in settings)");
-	printf("mode %s\ndefault %s\naudit %s\ncmdline-override %s\n", policy_mode_name(s->mode),
-	       policy_verdict_name(s->default_verdict), policy_audit_name(s->audit),
-	       s->cmdline_override ? "yes" : "no");
+	printf("mode %s\ndefault %s\naudit %s\ncmdline-override %s\nautoload-userns %s\n",
+	       policy_mode_name(s->mode), policy_verdict_name(s->default_verdict),
+	       policy_audit_name(s->audit), s->cmdline_override ? "yes" : "no",
+	       policy_autoload_userns_name(s->autoload_userns));
 	if (s->cmdline_used)
 		printf("# effective mode: %s (modgate.mode=%s on the kernel command line)\n",
 		       policy_mode_name(s->effective_mode), policy_mode_name(s->effective_mode));

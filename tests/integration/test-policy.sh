@@ -35,6 +35,7 @@ expect_eq "cis example: summary" "policy ok: 3 rule files, 6 rules, 0 warnings" 
 expect_rc "shipped files: show" 0 "$MODGATE" --root "$R" policy show
 expect_out "show: shipped mode is permissive" "$TMP/out" "mode permissive"
 expect_out "show: effective mode" "$TMP/out" "# effective mode: permissive"
+expect_out "show: autoload-userns" "$TMP/out" "autoload-userns policy"
 expect_out "show: default" "$TMP/out" "# 6 rules in 3 files, first match decides, no match: deny"
 expect_eq "show: rules in file-name order across directories" \
 	"autoload-hardening.policy:deny context=autoload name=@rare_net
@@ -107,7 +108,7 @@ $P/a.policy:4:5: warning: set @s is never used
 $P/b.policy:1:9: error: policy language version 2 is newer than this modgate reads (version 1)
 $P/c.policy:1:1: error: missing 'version 1': a rule file must start with it
 $P/d.policy:2:15: error: unterminated quote
-$R/etc/modgate/modgate.conf: warning: absent: the built-in settings apply (mode permissive, default deny, audit required, cmdline-override yes)" \
+$R/etc/modgate/modgate.conf: warning: absent: the built-in settings apply (mode permissive, default deny, audit required, cmdline-override yes, autoload-userns policy)" \
 	"$(cat "$TMP/err")"
 expect_eq "errors: summary" "policy refused: 5 errors, 2 warnings" "$(cat "$TMP/out")"
 expect_rc "errors: permissive show fails" 1 "$MODGATE" --root "$R" policy show

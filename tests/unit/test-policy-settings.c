@@ -38,10 +38,12 @@ static void test_values(void **state)
 			"mode enforce            # enforce | permissive\n"
 			"default allow\n"
 			"audit best-effort\n"
-			"cmdline-override no\n",
+			"cmdline-override no\n"
+			"autoload-userns refuse  # refuse | policy\n",
 			&s);
 	assert_string_equal(e, "");
 	free(e);
+	assert_int_equal(s.autoload_userns, POLICY_USERNS_AUTOLOAD_REFUSE);
 	assert_int_equal(s.mode, POLICY_ENFORCE);
 	assert_int_equal(s.effective_mode, POLICY_ENFORCE);
 	assert_int_equal(s.default_verdict, POLICY_ALLOW);
@@ -59,10 +61,22 @@ static void test_values(void **state)
 	assert_int_equal(def.default_verdict, POLICY_DENY);
 	assert_int_equal(def.audit, POLICY_AUDIT_REQUIRED);
 	assert_true(def.cmdline_override);
+	/* the kernel lets a container's autoload through; the rules decide */
+	assert_int_equal(def.autoload_userns, POLICY_USERNS_AUTOLOAD_POLICY);
+	assert_string_equal(policy_autoload_userns_name(def.autoload_userns), "policy");
 
-	e = parse("mode \"permissive\"\naudit required\ncmdline-override yes\ndefault deny\n", &s);
+	e = parse("mode \"permissive\"\naudit required\ncmdline-override yes\ndefault deny\n"
+		  "autoload-userns policy\n",
+		  &s);
 	assert_string_equal(e, "");
 	free(e);
+	assert_int_equal(s.autoload_userns, POLICY_USERNS_AUTOLOAD_POLICY);
+	e = parse("autoload-userns \"refuse\"\n", &s);
+	assert_string_equal(e, "");
+	free(e);
+	assert_int_equal(s.autoload_userns, POLICY_USERNS_AUTOLOAD_REFUSE);
+	assert_string_equal(policy_autoload_userns_name(s.autoload_userns), "refuse");
+	assert_int_equal(s.mode, POLICY_PERMISSIVE); /* nothing else moved */
 	assert_int_equal(s.mode, POLICY_PERMISSIVE);
 	assert_string_equal(policy_mode_name(s.mode), "permissive");
 	assert_string_equal(policy_verdict_name(s.default_verdict), "deny");
@@ -87,10 +101,19 @@ static const struct {
 			  "(required or best-effort)\n"},
 	{"cmdline-override 1\n", "/etc/modgate/modgate.conf:1:18: error: bad value '1' for "
 				 "cmdline-override (no or yes)\n"},
+	{"mode enforce\n\nautoload-userns deny\n",
+	 "/etc/modgate/modgate.conf:3:17: error: bad value 'deny' for autoload-userns (refuse or "
+	 "policy)\n"},
+	{"autoload-userns\n", "/etc/modgate/modgate.conf:1:16: error: missing value after "
+			      "'autoload-userns' (refuse or policy)\n"},
+	{"autoload-userns policy\nautoload-userns refuse\n",
+	 "/etc/modgate/modgate.conf:2:1: error: autoload-userns set twice (first at line 1)\n"},
+	{"autoload-userns refuse always\n",
+	 "/etc/modgate/modgate.conf:1:24: error: unexpected 'always' after the value\n"},
 	{"mode enforce\nmode permissive\n",
 	 "/etc/modgate/modgate.conf:2:1: error: mode set twice (first at line 1)\n"},
 	{"verbose yes\n", "/etc/modgate/modgate.conf:1:1: error: unknown setting 'verbose' (mode, "
-			  "default, audit, cmdline-override)\n"},
+			  "default, audit, cmdline-override, autoload-userns)\n"},
 	{"allow sig=valid\n", "/etc/modgate/modgate.conf:1:1: error: 'allow' belongs in a "
 			      "policy.d/*.policy rule file, not in the settings\n"},
 	{"version 1\n", "/etc/modgate/modgate.conf:1:1: error: 'version' belongs in a "
@@ -119,6 +142,8 @@ static void test_errors(void **state)
 	assert_int_equal(closed.default_verdict, POLICY_DENY);
 	/* the command line stays the way out of a broken configuration */
 	assert_true(closed.cmdline_override);
+	/* and a container's autoloads stop in the kernel until it is fixed */
+	assert_int_equal(closed.autoload_userns, POLICY_USERNS_AUTOLOAD_REFUSE);
 }
 
 static void apply(struct policy_settings *s, enum policy_mode mode, bool override,
