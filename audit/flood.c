@@ -18,7 +18,9 @@
 
 bool flood_eligible(const struct audit_event *ev)
 {
-	return ev->type == AUDIT_EV_DECISION && streq(ev->context, "autoload") &&
+	/* An event with a count aggregates many already (the kernel side's
+	 * refusals, folded once by the gate): it is written whole. */
+	return ev->type == AUDIT_EV_DECISION && !ev->count && streq(ev->context, "autoload") &&
 	       (streq(ev->decision, "deny") || streq(ev->decision, "not-found"));
 }
 

@@ -7,10 +7,11 @@
  * behind them.
  *
  * Subject to the limit: decision events in the autoload context whose
- * decision is deny or not-found (allowed loads, and every other context, are
- * always recorded). Per identical request (op, module, requested, decision,
- * reason, requester) the first `burst` records of an interval are written;
- * across all requests at most `global` per interval. The rest are counted in
+ * decision is deny or not-found (allowed loads, every other context, and
+ * events that carry a count, which aggregate already, are always recorded).
+ * Per identical request (op, module, requested, decision, reason, requester)
+ * the first `burst` records of an interval are written; across all requests
+ * at most `global` per interval. The rest are counted in
  * flood.state and written as one "flood" record per request (count, first,
  * last) when its interval has passed and the trail is next written; requests
  * over the global limit are counted in one aggregate without their names.

@@ -17,6 +17,7 @@
 #include "loader/gate-internal.h"
 #include "loader/kernel.h"
 #include "loader/kstate.h"
+#include "loader/refusals.h"
 #include "lsm/lsm.h"
 
 struct gate_session gate_S = {.trust_err = 1, .cfg_owner = -1};
@@ -99,6 +100,10 @@ void gate_decide_prepare(void)
 		!s->pl.policy || policy_get_settings(s->pl.policy)->audit == POLICY_AUDIT_REQUIRED;
 	s->ao = ao;
 	gate_context();
+	/* What the kernel side refused since the last run, before this run's own
+	 * records. A failure leaves the counts for the next run; this run's
+	 * decision meets the same trail and reports it. */
+	gate_fold_kernel_refusals(&s->ao);
 }
 
 /* The trust store, only for decisions about module files. */

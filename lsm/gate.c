@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
  * The gate's side of the pinned maps: register the sealed memfd around
- * finit_module, look up who asked for an autoload, fold refusals into the
- * trail. Plain bpf(2) (sysbpf.c), no libbpf, so every build can do it.
+ * finit_module, look up who asked for an autoload (refusals.c folds the
+ * program's refusals into the trail). Plain bpf(2) (sysbpf.c), no libbpf,
+ * so every build can do it.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -216,51 +217,6 @@ int lsm_requesters_foreach(lsm_requester_fn fn, void *data)
 		lsm_requester_from(&v, now, &rq);
 		r = fn(name, &rq, data);
 		if (r)
-			return r;
-	}
-	return 0;
-}
-
-bool lsm_counter_is_refusal(enum lsm_counter c)
-{
-	return c != LSM_CNT_FILE_ALLOWED && c != LSM_CNT_REQUESTS && c < LSM_CNT_MAX;
-}
-
-int lsm_refusals_peek(struct lsm_refusals *out)
-{
-	_cleanup_close_ int cnt = lsm_open_map(LSM_MAP_COUNTERS);
-	if (cnt < 0)
-		return cnt;
-	_cleanup_close_ int rep = lsm_open_map(LSM_MAP_REPORTED);
-	if (rep < 0)
-		return rep;
-	memset(out, 0, sizeof(*out));
-	for (uint32_t i = 0; i < LSM_CNT_MAX; i++) {
-		uint64_t reported = 0;
-		int r = sysbpf_map_lookup(cnt, &i, &out->last[i]);
-		if (r < 0)
-			return r;
-		r = sysbpf_map_lookup(rep, &i, &reported);
-		if (r < 0)
-			return r;
-		out->count[i] = out->last[i].count;
-		/* counters only grow; anything else is a reset map: report all */
-		out->delta[i] =
-			out->count[i] >= reported ? out->count[i] - reported : out->count[i];
-		if (out->delta[i] && lsm_counter_is_refusal(i))
-			out->any = true;
-	}
-	return 0;
-}
-
-int lsm_refusals_commit(const struct lsm_refusals *in)
-{
-	_cleanup_close_ int rep = lsm_open_map(LSM_MAP_REPORTED);
-	if (rep < 0)
-		return rep;
-	for (uint32_t i = 0; i < LSM_CNT_MAX; i++) {
-		int r = sysbpf_map_update(rep, &i, &in->count[i], BPF_ANY);
-		if (r < 0)
 			return r;
 	}
 	return 0;

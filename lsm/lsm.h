@@ -60,18 +60,30 @@ int lsm_requester_lookup(const char *name, struct lsm_requester *out);
  * gone, -ENAMETOOLONG when it does not fit. */
 int lsm_cgroup_path(uint64_t cgroup_id, char *buf, size_t size);
 
-/* Refusals the trail has not recorded yet, for the gate to fold into one
- * aggregated record: peek, record, then commit exactly what was recorded. */
-struct lsm_refusals {
-	uint64_t delta[LSM_CNT_MAX];		  /* since the last commit */
-	uint64_t count[LSM_CNT_MAX];		  /* totals, what commit will store */
-	struct lsm_counter_val last[LSM_CNT_MAX]; /* the latest event of each */
-	bool any;				  /* some delta of a refusal counter */
+/* A refusal counter that moved since the last fold, for one aggregated trail
+ * record (refusals.c says how each is folded exactly once). */
+struct lsm_refusal {
+	enum lsm_counter counter;
+	uint64_t count;	    /* refusals since the last fold */
+	bool would;	    /* permissive: counted "would refuse", let through */
+	bool autoload;	    /* a kernel_module_request refusal */
+	const char *reason; /* "kernel: init_module", ... */
+	/* The latest of them. Written by the program without a lock, so the
+	 * fields may mix two events: a diagnostic, never used to decide. */
+	uint64_t last_ns; /* CLOCK_MONOTONIC */
+	uint32_t last_uid, last_pid;
+	char comm[LSM_COMM_MAX + 1];
+	char name[LSM_NAME_MAX + 1]; /* autoload: the name asked for; else "" */
 };
-/* 0 (check ->any), -ENOENT when not attached. */
-int lsm_refusals_peek(struct lsm_refusals *r);
-int lsm_refusals_commit(const struct lsm_refusals *r);
-/* Refusal counters (the ones peek's ->any looks at). */
+/* Record one aggregate: 0, or -errno to leave it (and the rest) unfolded. */
+typedef int (*lsm_refusal_fn)(const struct lsm_refusal *rf, void *data);
+/* Call record for every refusal counter that moved since the last fold, with
+ * other folds (other processes) locked out, and mark what it recorded. The
+ * number of aggregates recorded; 0 when the program is not attached (one
+ * failed open(), nothing else) or the caller is not root; -EPROTO for a
+ * program of another ABI; record's error or the kernel's -errno. */
+int lsm_refusals_fold(lsm_refusal_fn record, void *data);
+/* Refusal counters (the ones a fold records). */
 bool lsm_counter_is_refusal(enum lsm_counter c);
 
 /* ---- for the administrator (tools/lsm.c) ---- */

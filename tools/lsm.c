@@ -2,11 +2,13 @@
 /*
  * `modgate lsm enable|disable|status`: the kernel side of the gate.
  *
- *   enable [--refuse-userns-autoload]
+ *   enable [--autoload-userns=refuse|policy]
  *       attach the BPF LSM program and pin it in /sys/fs/bpf/modgate (or,
  *       when attached, rewrite its settings). It enforces when the gate's
  *       effective mode (modgate.conf, kernel command line) is enforce and
- *       only counts "would refuse" in permissive mode.
+ *       only counts "would refuse" in permissive mode; it refuses autoloads
+ *       from non-initial user namespaces when modgate.conf says
+ *       `autoload-userns refuse`, unless the option says otherwise.
  *   disable
  *       fold the program's refusal counters into the trail, record the
  *       change, unpin (which detaches it). Nothing is detached unless the
@@ -22,7 +24,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "audit/audit.h"
@@ -30,6 +31,7 @@
 #include "common/macros.h"
 #include "loader/policy-facts.h"
 #include "loader/policy-load.h"
+#include "loader/refusals.h"
 #include "lsm/lsm.h"
 #include "tools/tools.h"
 
@@ -38,7 +40,7 @@
 static void lsm_usage(void)
 {
 	fputs("Usage:\n"
-	      "\tmodgate lsm enable [--refuse-userns-autoload]\n"
+	      "\tmodgate lsm enable [--autoload-userns=refuse|policy]\n"
 	      "\tmodgate lsm disable\n"
 	      "\tmodgate lsm status [--requests]\n",
 	      stderr);
@@ -62,81 +64,11 @@ static const char *cfg_mode(uint32_t flags)
 	return flags & LSM_CFG_ENFORCE ? "enforcing" : "permissive (counting what it would refuse)";
 }
 
-/* CLOCK_MONOTONIC ns (the program's clock) to an RFC 3339 UTC time. */
-static void mono_to_text(uint64_t ns, char *buf, size_t size)
-{
-	struct timespec mono, real;
-	clock_gettime(CLOCK_MONOTONIC, &mono);
-	clock_gettime(CLOCK_REALTIME, &real);
-	uint64_t now = (uint64_t)mono.tv_sec * 1000000000ull + (uint64_t)mono.tv_nsec;
-	time_t t = real.tv_sec - (time_t)((now > ns ? now - ns : 0) / 1000000000ull);
-	struct tm tm;
-	gmtime_r(&t, &tm);
-	strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
 static void audit_opts(const struct policy_settings *s, struct audit_options *o)
 {
 	*o = (struct audit_options)AUDIT_OPTIONS_DEFAULT;
 	o->root = tools_root();
 	o->required = s->audit == POLICY_AUDIT_REQUIRED;
-}
-
-static const char *const refusal_reasons[LSM_CNT_MAX] = {
-	[LSM_CNT_FILE_REFUSED] = "kernel: finit_module of a file the gate did not register",
-	[LSM_CNT_FILE_WOULD_REFUSE] = "kernel: finit_module of a file the gate did not register",
-	[LSM_CNT_DATA_REFUSED] = "kernel: init_module",
-	[LSM_CNT_DATA_WOULD_REFUSE] = "kernel: init_module",
-	[LSM_CNT_USERNS_REFUSED] = "kernel: autoload from a non-initial user namespace",
-	[LSM_CNT_USERNS_WOULD_REFUSE] = "kernel: autoload from a non-initial user namespace",
-};
-
-static bool would(enum lsm_counter c)
-{
-	return c == LSM_CNT_FILE_WOULD_REFUSE || c == LSM_CNT_DATA_WOULD_REFUSE ||
-	       c == LSM_CNT_USERNS_WOULD_REFUSE;
-}
-
-/* One aggregated decision record per refusal counter that moved since the
- * last fold, then mark them folded. The program counts in the kernel; this
- * is how its refusals reach the trail (the gate does the same on its runs). */
-static int fold_refusals(const struct audit_options *o)
-{
-	struct lsm_refusals rf;
-	int r = lsm_refusals_peek(&rf);
-	if (r < 0)
-		return r == -ENOENT ? 0 : r;
-	if (!rf.any)
-		return 0;
-	for (int c = 0; c < LSM_CNT_MAX; c++) {
-		if (!rf.delta[c] || !lsm_counter_is_refusal(c))
-			continue;
-		const struct lsm_counter_val *l = &rf.last[c];
-		char comm[LSM_COMM_MAX + 1], name[LSM_NAME_MAX + 1], who[96], last[32];
-		memcpy(comm, l->last_comm, LSM_COMM_MAX);
-		comm[LSM_COMM_MAX] = '\0';
-		memcpy(name, l->last_name, LSM_NAME_MAX);
-		name[LSM_NAME_MAX] = '\0';
-		snprintf(who, sizeof(who), "last: comm=%s pid=%u uid=%u", comm, l->last_pid,
-			 l->last_uid);
-		mono_to_text(l->last_ns, last, sizeof(last));
-		struct audit_event ev = AUDIT_EVENT_INIT(AUDIT_EV_DECISION);
-		struct audit_status st;
-		bool autoload = c == LSM_CNT_USERNS_REFUSED || c == LSM_CNT_USERNS_WOULD_REFUSE;
-		ev.op = "load";
-		ev.module = name[0] ? name : NULL;
-		ev.decision = would(c) ? "would-deny" : "deny";
-		ev.mode = would(c) ? "permissive" : "enforce";
-		ev.context = autoload ? "autoload" : NULL;
-		ev.reason = refusal_reasons[c];
-		ev.requester = who;
-		ev.count = rf.delta[c];
-		ev.last = last;
-		r = audit_record(o, &ev, &st);
-		if (r < 0)
-			return r;
-	}
-	return lsm_refusals_commit(&rf);
 }
 
 static void record_change(const struct policy_settings *s, const char *op, const char *mode,
@@ -168,18 +100,39 @@ static const char *state_text(bool attached, const struct lsm_status *st)
 					   : "kernel side attached, permissive";
 }
 
+/* --autoload-userns=VALUE (or VALUE as the next argument): 1 refuse,
+ * 0 policy, -1 not this option, -2 a bad value (said). */
+static int userns_option(int argc, char *argv[], int *i)
+{
+	static const char opt[] = "--autoload-userns";
+	const char *v;
+	if (strncmp(argv[*i], opt, sizeof(opt) - 1) != 0)
+		return -1;
+	if (argv[*i][sizeof(opt) - 1] == '=')
+		v = argv[*i] + sizeof(opt);
+	else if (argv[*i][sizeof(opt) - 1] == '\0' && *i + 1 < argc)
+		v = argv[++*i];
+	else
+		return -1;
+	if (streq(v, "refuse") || streq(v, "policy"))
+		return streq(v, "refuse");
+	log_error("bad value '%s' for --autoload-userns (refuse or policy)\n", v);
+	return -2;
+}
+
 static int do_enable(int argc, char *argv[])
 {
 	struct lsm_settings ls = {0};
 	struct policy_settings s;
 	struct lsm_status before;
 	struct audit_status ast;
-	int r;
+	int userns = -1, r;
 
 	for (int i = 1; i < argc; i++) {
-		if (streq(argv[i], "--refuse-userns-autoload"))
-			ls.refuse_userns = true;
-		else {
+		userns = userns_option(argc, argv, &i);
+		if (userns == -2)
+			return EXIT_FAILURE;
+		if (userns == -1) {
 			lsm_usage();
 			return EXIT_FAILURE;
 		}
@@ -191,6 +144,9 @@ static int do_enable(int argc, char *argv[])
 	}
 	gate_settings(&s);
 	ls.enforce = s.effective_mode == POLICY_ENFORCE;
+	/* modgate.conf's autoload-userns, unless the command line chose */
+	ls.refuse_userns = userns >= 0 ? userns == 1
+				       : s.autoload_userns == POLICY_USERNS_AUTOLOAD_REFUSE;
 	lsm_status_read(&before);
 	int en = r = lsm_enable(&ls);
 	if (r < 0) {
@@ -236,7 +192,7 @@ static int do_disable(int argc, char *argv[])
 	}
 	gate_settings(&s);
 	audit_opts(&s, &o);
-	if (st.abi_ok && (r = fold_refusals(&o)) < 0 && o.required) {
+	if (st.abi_ok && (r = gate_fold_kernel_refusals(&o)) < 0 && o.required) {
 		log_error("the program's refusals could not be recorded in the trail (%s); not "
 			  "disabled because audit is required\n",
 			  strerror(-r));
@@ -295,6 +251,32 @@ static void print_counter(const struct lsm_status *st, int c)
 	putchar('\n');
 }
 
+/* The kernel side's autoload-userns against modgate.conf's: the program
+ * keeps what `enable` wrote until it runs again. */
+static void print_userns(FILE *out, bool attached, uint32_t flags)
+{
+	struct policy_settings s;
+	gate_settings(&s);
+	bool conf_refuse = s.autoload_userns == POLICY_USERNS_AUTOLOAD_REFUSE;
+	if (!attached) {
+		if (conf_refuse)
+			fprintf(out, "  autoload-userns refuse (modgate.conf) takes effect once "
+				     "attached; until then the policy decides, without knowing "
+				     "the requester\n");
+		return;
+	}
+	bool refuse = flags & LSM_CFG_REFUSE_USERNS;
+	fprintf(out, "  autoload from non-initial user namespaces: %s\n",
+		!refuse			      ? "decided by policy (requester-userns)"
+		: flags & LSM_CFG_ENFORCE ? "refused in the kernel"
+					      : "would be refused in the kernel (counted, let through)");
+	if (refuse != conf_refuse)
+		fprintf(out,
+			"  modgate.conf says autoload-userns %s, the kernel side has %s: "
+			"'modgate lsm enable' (systemctl reload modgate-lsm) applies the file\n",
+			policy_autoload_userns_name(s.autoload_userns), refuse ? "refuse" : "policy");
+}
+
 int lsm_status_summary(FILE *out)
 {
 	struct lsm_status st;
@@ -310,14 +292,13 @@ int lsm_status_summary(FILE *out)
 			"itself, and autoload requesters are unknown to the policy\n",
 			lsm_built() ? " ('modgate lsm enable' attaches it)"
 				    : " (not built in this binary)");
+		print_userns(out, false, 0);
 		return 0;
 	}
 	fprintf(out, "kernel side (BPF LSM): attached, %s\n", cfg_mode(st.flags));
 	fprintf(out, "  closed: module loads that bypass the gate (finit_module of any file "
 		     "it did not register, init_module)\n");
-	fprintf(out, "  autoload from non-initial user namespaces: %s\n",
-		st.flags & LSM_CFG_REFUSE_USERNS ? "refused in the kernel"
-						 : "decided by policy (requester-userns)");
+	print_userns(out, true, st.flags);
 	return 1;
 }
 

@@ -20,6 +20,7 @@
 #include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -128,10 +129,17 @@ static void test_kdev(void **state)
 	assert_int_not_equal(lsm_kdev(makedev(8, 17)), (uint32_t)makedev(8, 17));
 }
 
+static int never_called(const struct lsm_refusal *rf, void *data)
+{
+	(void)rf;
+	(void)data;
+	fail_msg("a fold with nothing attached recorded something");
+	return 0;
+}
+
 static void test_not_attached(void **state)
 {
 	struct lsm_requester rq;
-	struct lsm_refusals rf;
 	struct lsm_status st;
 	(void)state;
 	lsm_set_pin_dir_for_tests("/sys/fs/bpf/modgate_test_absent");
@@ -140,7 +148,7 @@ static void test_not_attached(void **state)
 	assert_int_equal(lsm_register_file(fd), 0);
 	assert_int_equal(lsm_unregister_file(fd), 0);
 	assert_int_equal(lsm_requester_lookup("net-pf-38", &rq), -ENOENT);
-	assert_int_equal(lsm_refusals_peek(&rf), -ENOENT);
+	assert_int_equal(lsm_refusals_fold(never_called, NULL), 0);
 	assert_int_equal(lsm_status_read(&st), 0);
 	assert_false(st.pinned);
 	assert_false(lsm_status_attached(&st));
@@ -273,33 +281,110 @@ static void set_count(uint32_t i, uint64_t n)
 	close(fd);
 }
 
+/* What one fold handed to its recorder. */
+struct folded {
+	unsigned int calls;
+	uint64_t count[LSM_CNT_MAX];
+	struct lsm_refusal last[LSM_CNT_MAX];
+	int fail_at; /* counter whose record fails (-EIO), or -1 */
+	pid_t racer; /* a child started while this fold held the lock */
+};
+
+static int collect(const struct lsm_refusal *rf, void *data)
+{
+	struct folded *f = data;
+	if ((int)rf->counter == f->fail_at)
+		return -EIO;
+	f->calls++;
+	f->count[rf->counter] += rf->count;
+	f->last[rf->counter] = *rf;
+	return 0;
+}
+
+static int fold(struct folded *f, int fail_at)
+{
+	memset(f, 0, sizeof(*f));
+	f->fail_at = fail_at;
+	return lsm_refusals_fold(collect, f);
+}
+
 static void test_refusals(void **state)
 {
-	struct lsm_refusals rf;
+	struct folded f;
 	(void)state;
 	need_maps();
 	/* requests and allowed loads are not refusals */
 	set_count(LSM_CNT_REQUESTS, 9);
 	set_count(LSM_CNT_FILE_ALLOWED, 3);
-	assert_int_equal(lsm_refusals_peek(&rf), 0);
-	assert_false(rf.any);
+	assert_int_equal(fold(&f, -1), 0);
+	assert_int_equal(f.calls, 0);
 	set_count(LSM_CNT_FILE_REFUSED, 5);
-	assert_int_equal(lsm_refusals_peek(&rf), 0);
-	assert_true(rf.any);
-	assert_int_equal(rf.delta[LSM_CNT_FILE_REFUSED], 5);
-	assert_int_equal(rf.last[LSM_CNT_FILE_REFUSED].last_uid, 1000);
-	assert_int_equal(lsm_refusals_commit(&rf), 0);
-	assert_int_equal(lsm_refusals_peek(&rf), 0);
-	assert_false(rf.any);
-	assert_int_equal(rf.delta[LSM_CNT_FILE_REFUSED], 0);
-	/* only what came after the commit */
+	assert_int_equal(fold(&f, -1), 1);
+	assert_int_equal(f.count[LSM_CNT_FILE_REFUSED], 5);
+	assert_int_equal(f.last[LSM_CNT_FILE_REFUSED].last_uid, 1000);
+	assert_false(f.last[LSM_CNT_FILE_REFUSED].would);
+	assert_false(f.last[LSM_CNT_FILE_REFUSED].autoload);
+	assert_string_equal(f.last[LSM_CNT_FILE_REFUSED].reason,
+			    "kernel: finit_module of a file the gate did not register");
+	/* consumed: a second fold finds nothing */
+	assert_int_equal(fold(&f, -1), 0);
+	assert_int_equal(f.calls, 0);
+	/* only what came after, one record per counter that moved */
 	set_count(LSM_CNT_FILE_REFUSED, 7);
-	set_count(LSM_CNT_USERNS_REFUSED, 1);
-	assert_int_equal(lsm_refusals_peek(&rf), 0);
-	assert_int_equal(rf.delta[LSM_CNT_FILE_REFUSED], 2);
-	assert_int_equal(rf.delta[LSM_CNT_USERNS_REFUSED], 1);
-	/* commit stored every counter, refusal or not */
-	assert_int_equal(rf.delta[LSM_CNT_REQUESTS], 0);
+	set_count(LSM_CNT_USERNS_WOULD_REFUSE, 1);
+	assert_int_equal(fold(&f, -1), 2);
+	assert_int_equal(f.count[LSM_CNT_FILE_REFUSED], 2);
+	assert_int_equal(f.count[LSM_CNT_USERNS_WOULD_REFUSE], 1);
+	assert_true(f.last[LSM_CNT_USERNS_WOULD_REFUSE].would);
+	assert_true(f.last[LSM_CNT_USERNS_WOULD_REFUSE].autoload);
+	/* a record that fails leaves its counter (and the rest) for the next
+	 * fold; what was recorded before it stays folded */
+	set_count(LSM_CNT_FILE_REFUSED, 8);
+	set_count(LSM_CNT_USERNS_REFUSED, 4);
+	assert_int_equal(fold(&f, LSM_CNT_USERNS_REFUSED), -EIO);
+	assert_int_equal(f.count[LSM_CNT_FILE_REFUSED], 1);
+	assert_int_equal(fold(&f, -1), 1);
+	assert_int_equal(f.count[LSM_CNT_FILE_REFUSED], 0);
+	assert_int_equal(f.count[LSM_CNT_USERNS_REFUSED], 4);
+	/* the status sees everything folded */
+	struct lsm_status st;
+	assert_int_equal(lsm_status_read(&st), 0);
+	assert_int_equal(st.reported[LSM_CNT_USERNS_REFUSED], 4);
+	assert_int_equal(st.reported[LSM_CNT_FILE_REFUSED], 8);
+}
+
+/* The recorder of the first fold starts a second fold in another process
+ * and gives it time to run before returning: the second must wait for the
+ * first to mark what it recorded, and then find nothing. */
+static int start_racer(const struct lsm_refusal *rf, void *data)
+{
+	struct folded *f = data;
+	collect(rf, data);
+	f->racer = fork();
+	if (f->racer == 0) {
+		struct folded mine;
+		int n = fold(&mine, -1);
+		_exit(n < 0 ? 100 : n);
+	}
+	usleep(300 * 1000);
+	return 0;
+}
+
+static void test_refusals_race(void **state)
+{
+	struct folded f;
+	int status;
+	(void)state;
+	need_maps();
+	set_count(LSM_CNT_DATA_REFUSED, 3);
+	memset(&f, 0, sizeof(f));
+	f.fail_at = -1;
+	assert_int_equal(lsm_refusals_fold(start_racer, &f), 1);
+	assert_int_equal(f.count[LSM_CNT_DATA_REFUSED], 3);
+	assert_true(f.racer > 0);
+	assert_int_equal(waitpid(f.racer, &status, 0), f.racer);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0); /* no second record */
 }
 
 static void test_status_and_disable(void **state)
@@ -361,6 +446,7 @@ int main(void)
 		cmocka_unit_test(test_register_refuses),
 		cmocka_unit_test(test_requester),
 		cmocka_unit_test(test_refusals),
+		cmocka_unit_test(test_refusals_race),
 		cmocka_unit_test(test_status_and_disable),
 		cmocka_unit_test(test_cgroup_path),
 	};
