@@ -51,25 +51,7 @@ if pgrep -x auditd >/dev/null; then
 	LOG=${LOG:-/var/log/audit/audit.log}
 	echo "# using the running auditd's log $LOG"
 else
-	cat >"$A/auditd.conf" <<EOF
-local_events = yes
-write_logs = yes
-log_file = $LOG
-log_format = RAW
-flush = SYNC
-max_log_file = 64
-num_logs = 1
-max_log_file_action = IGNORE
-space_left = 2
-space_left_action = IGNORE
-admin_space_left = 1
-admin_space_left_action = IGNORE
-disk_full_action = IGNORE
-disk_error_action = IGNORE
-plugin_dir = $A/plugins.d
-q_depth = 2000
-overflow_action = IGNORE
-EOF
+	sed "s|@DIR@|$A|g" "$(dirname "$0")/auditd.conf.in" >"$A/auditd.conf"
 	chmod 600 "$A/auditd.conf"
 	auditd -n -c "$A" -s enable >"$A/stderr" 2>&1 &
 	started=$!

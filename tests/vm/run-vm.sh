@@ -19,6 +19,8 @@
 #   # vm-modules: NAME...        modules to stage with their closure
 #   # vm-append: OPTS            kernel command-line options
 #   # vm-variant: KIND NAME      stage /vmtest/variants/KIND/NAME.ko (see stage.sh)
+#   # vm-programs: NAME...       host programs with their libraries (stage.sh)
+#   # vm-files: PATH...          files of this repository, at /vmtest/src/PATH
 #
 # Output: one TAP-like line per check, then "N passed, N failed". The exit
 # status is 0 only when the guest reached the end of the scenario, at least
@@ -107,6 +109,12 @@ while read -r kind mod; do
 	stage_variant "$stage" "$root" "$kver" "$farm" "$kind" "$mod" ||
 		setup_failed "stage variant $kind $mod"
 done <<<"$(directive variant)"
+read -r -a programs <<<"$(directive programs | tr '\n' ' ')"
+[ ${#programs[@]} -eq 0 ] || stage_programs "$stage" "${programs[@]}" ||
+	setup_failed "stage programs ${programs[*]} (scripts/install-deps.sh installs them)"
+for f in $(directive files); do
+	install -D -m 0644 "$src/$f" "$stage/vmtest/src/$f" || setup_failed "stage file $f"
+done
 install -m 0755 "$here/guest/init" "$stage/init"
 install -m 0644 "$here/guest/lib.sh" "$stage/vmtest/lib.sh"
 install -m 0644 "$scenario" "$stage/vmtest/scenario.sh"

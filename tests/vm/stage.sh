@@ -83,6 +83,20 @@ stage_kmod() {
 	done
 }
 
+# stage_programs DEST NAME...: host programs at their own paths, with their
+# libraries, taken from the Debian packages scripts/install-deps.sh installs
+# as busybox and kmod are (auditd's for the audit scenario).
+stage_programs() {
+	local dest=$1 name path
+	shift
+	for name in "$@"; do
+		path=$(command -v "$name") || { echo "stage: $name is not installed" >&2; return 1; }
+		path=$(readlink -f "$path")
+		install -D -m 0755 "$path" "$dest$path" || return 1
+		copy_libs "$dest" "$path"
+	done
+}
+
 # stage_modules DEST ROOT KVER FARM NAME...: the closure of each NAME (hard
 # and soft dependencies, as Debian's modprobe --show-depends resolves them over
 # the full tree), the files kmod reads beside them, and indexes made by
