@@ -134,6 +134,7 @@ static void lsm_state(struct status *s)
 	struct lsm_status st;
 	s->lsm_error = lsm_status_read(&st);
 	s->lsm_attached = s->lsm_error == 0 && lsm_status_attached(&st);
+	s->lsm_refuse_userns = s->lsm_attached && (st.flags & LSM_CFG_REFUSE_USERNS);
 }
 
 int status_collect(struct status *s)
@@ -188,6 +189,7 @@ static void json_policy(struct strbuf *sb, const struct status *s)
 	js_raw(sb, "cmdline_override_used", "%s", st && st->cmdline_used ? "true" : "false");
 	js_str(sb, "default", st ? policy_verdict_name(st->default_verdict) : NULL);
 	js_str(sb, "audit", st ? policy_audit_name(st->audit) : NULL);
+	js_str(sb, "autoload_userns", st ? policy_autoload_userns_name(st->autoload_userns) : NULL);
 	js_str(sb, "settings", pl->settings_path);
 	js_raw(sb, "settings_found", "%s", pl->settings_found ? "true" : "false");
 	js_raw(sb, "rule_files", "[");
@@ -242,6 +244,9 @@ static void json_rest(struct strbuf *sb, const struct status *s)
 	       s->lsm_error < 0	 ? "unknown"
 	       : s->lsm_attached ? "attached"
 				 : "not attached");
+	/* what the kernel does now, which modgate.conf may no longer say */
+	js_str(sb, "kernel_autoload_userns",
+	       !s->lsm_attached ? NULL : s->lsm_refuse_userns ? "refuse" : "policy");
 	js_raw(sb, "routes", "[");
 	for (size_t i = 0; i < s->n_routes; i++) {
 		strbuf_append_str(sb, i ? ",{" : "{");
@@ -282,6 +287,8 @@ static void print_policy(const struct status *s)
 		printf(" (modgate.mode=permissive on the kernel command line refused)");
 	printf("\ndefault:          %s\naudit:            %s\n",
 	       policy_verdict_name(st->default_verdict), policy_audit_name(st->audit));
+	printf("autoload-userns:  %s (applied by 'modgate lsm enable'; see the kernel side below)\n",
+	       policy_autoload_userns_name(st->autoload_userns));
 	printf("settings:         %s%s\n", pl->settings_path ? pl->settings_path : "?",
 	       pl->settings_found ? "" : " (absent: built-in defaults)");
 	printf("rule files:       %zu\n", pl->n_files);

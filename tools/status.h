@@ -39,6 +39,7 @@ struct status {
 	const char *sbin_modprobe_kind; /* the same for /sbin/modprobe */
 	bool lsm_attached;
 	int lsm_error;
+	bool lsm_refuse_userns; /* attached, refusing autoloads from other user namespaces */
 	/* the udev override of systemd's 80-drivers.rules */
 	char udev_override_path[4096];
 	const char *udev_state;
