@@ -232,8 +232,27 @@ static const EVP_MD *md_by_nid(int nid)
 	return NULL;
 }
 
-/* sha256 of everything and, if md, md of [0, content_len), in one pass when
- * md is sha256. */
+/* Blocks of the one pass that feeds two digests: small enough to be in the
+ * cache for the second context, large enough that calls cost nothing. */
+#define DIGEST_BLOCK (256u * 1024)
+
+/* The signed prefix into both contexts, in one pass over the bytes. */
+static bool update_both(EVP_MD_CTX *a, EVP_MD_CTX *b, const uint8_t *buf, uint64_t len)
+{
+	while (len > 0) {
+		size_t n = len < DIGEST_BLOCK ? (size_t)len : DIGEST_BLOCK;
+		if (EVP_DigestUpdate(a, buf, n) != 1 || EVP_DigestUpdate(b, buf, n) != 1)
+			return false;
+		buf += n;
+		len -= n;
+	}
+	return true;
+}
+
+/* sha256 of everything and, if md, md of [0, content_len): the sealed bytes
+ * are read once. When md is sha256 the prefix is hashed once and the
+ * context duplicated before the trailer goes on; otherwise each block of
+ * the prefix feeds both contexts while it is in the cache. */
 static int digest_bytes(const uint8_t *buf, uint64_t size, uint64_t content_len, const EVP_MD *md,
 			uint8_t sha256[32], uint8_t *dig, unsigned int *dig_len)
 {
@@ -244,13 +263,14 @@ static int digest_bytes(const uint8_t *buf, uint64_t size, uint64_t content_len,
 	bool ok;
 
 	ok = all && sha && (!md || part) && EVP_DigestInit_ex(all, sha, NULL) == 1;
-	if (ok && md) {
-		ok = EVP_DigestUpdate(all, buf, (size_t)content_len) == 1;
-		if (ok && EVP_MD_is_a(md, "SHA256"))
-			ok = EVP_MD_CTX_copy_ex(part, all) == 1;
-		else if (ok)
-			ok = EVP_DigestInit_ex(part, md, NULL) == 1 &&
-			     EVP_DigestUpdate(part, buf, (size_t)content_len) == 1;
+	if (ok && md && EVP_MD_is_a(md, "SHA256")) {
+		ok = EVP_DigestUpdate(all, buf, (size_t)content_len) == 1 &&
+		     EVP_MD_CTX_copy_ex(part, all) == 1;
+	} else if (ok && md) {
+		ok = EVP_DigestInit_ex(part, md, NULL) == 1 &&
+		     update_both(all, part, buf, content_len);
+	}
+	if (md) {
 		ok = ok && EVP_DigestFinal_ex(part, dig, dig_len) == 1;
 		buf += content_len;
 		size -= content_len;

@@ -85,6 +85,18 @@ for spec in rsa2048:sha256 rsa2048:sha512 rsa4096:sha384 rsa4096:sha3-256 p256:s
 done
 G=$M/rsa2048-sha256.is
 GE=$M/p384-sha384.kid
+# content of several of the verifier's 256 KiB blocks, for the digests that
+# are not sha256 (each block feeds the sha256 of the file and the signature's
+# digest in one pass): valid, and invalid with a byte changed in a late block
+{ cat "$TMP/m.o"; head -c 700000 /dev/urandom; } >"$TMP/big.o"
+for md in sha384 sha3-256 sha256; do
+	sign "$M/big-$md.p7" rsa2048 "$md" -noattr -nocerts -in "$TMP/big.o"
+	assemble "$M/big-$md.ko" "$TMP/big.o" "$M/big-$md.p7"
+	add "rsa2048 $md, content of 3 blocks" valid "$M/big-$md.ko"
+	cp "$M/big-$md.ko" "$M/big-$md-late.ko"
+	flip "$M/big-$md-late.ko" 600000
+	add "rsa2048 $md, a byte of the third block changed" invalid "$M/big-$md-late.ko"
+done
 
 # untrusted: well formed, the signer is not in the store
 sign "$M/stranger.p7" stranger sha256 -noattr -nocerts
