@@ -215,7 +215,16 @@ int main(int argc, char *argv[])
 
 	printf("bench-spawn: %d rounds, uid %d, %ld cores\n", rounds, (int)getuid(),
 	       sysconf(_SC_NPROCESSORS_ONLN));
-	int r = measure("fork + _exit + reap (no sandbox)", V_FORK, rounds, self);
+	/* The zygote first, while this process is small, as the tools do. */
+	int r = child_zygote_start();
+	if (!r)
+		r = measure("sandboxed child, zygote", V_SANDBOX, rounds, self);
+	if (!r)
+		r = measure("sandboxed child, zygote, OpenSSL init in the zygote", V_SANDBOX_CRYPTO,
+			    rounds, self);
+	child_zygote_enable(false);
+	if (!r)
+		r = measure("fork + _exit + reap (no sandbox)", V_FORK, rounds, self);
 	if (!r)
 		r = measure("sandboxed child, fork", V_SANDBOX, rounds, self);
 	if (!r)
@@ -230,19 +239,28 @@ int main(int argc, char *argv[])
 	if (!r && decode_crypto_init() == 0)
 		r = measure("sandboxed child, fork, OpenSSL init inherited", V_SANDBOX_CRYPTO,
 			    rounds, self);
+	child_zygote_enable(true);
+	if (!r)
+		r = child_zygote_start();
 	static const size_t heaps[] = {64, 256};
 	for (size_t i = 0; !r && i < ARRAY_SIZE(heaps); i++) {
 		char name[96];
 		char *heap = grow_heap(heaps[i]);
 		if (!heap)
 			return EXIT_FAILURE;
-		snprintf(name, sizeof(name), "sandboxed child, fork, parent heap %zu MiB",
+		snprintf(name, sizeof(name), "sandboxed child, zygote, parent heap %zu MiB",
 			 heaps[i]);
 		r = measure(name, V_SANDBOX_CRYPTO, rounds / 3, self);
+		child_zygote_enable(false);
+		snprintf(name, sizeof(name), "sandboxed child, fork, parent heap %zu MiB",
+			 heaps[i]);
+		if (!r)
+			r = measure(name, V_SANDBOX_CRYPTO, rounds / 3, self);
 		snprintf(name, sizeof(name), "sandboxed child, fork+exec, parent heap %zu MiB",
 			 heaps[i]);
 		if (!r)
 			r = measure(name, V_EXEC, rounds / 3, self);
+		child_zygote_enable(true);
 		free(heap);
 	}
 	return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;

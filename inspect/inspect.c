@@ -111,6 +111,7 @@ static int run_decompress(int fd, int memfd, enum wire_compression kind,
 		.fsize_limit = lim->max_module_bytes,
 		.as_headroom = DECOMPRESS_HEADROOM,
 		.cpu_seconds = cpu_seconds(lim),
+		.arg_len = sizeof(job),
 	};
 	struct child_reply rep;
 	enum wire_compression got = WIRE_COMP_NONE;
@@ -172,13 +173,15 @@ static int run_parse(int ro, uint64_t size, const struct inspect_limits *lim,
 		.as_headroom = PARSE_HEADROOM + size,
 		.cpu_seconds = cpu_seconds(lim),
 		.prepare = sandbox_parse_prepare,
+		.arg_len = sizeof(job),
 	};
 	struct child_reply rep;
 
 	/* OpenSSL's lazy set-up (algorithm tables, error strings; our own
-	 * constant data only, no module byte) done once here is inherited by
-	 * every child B, whose own call then returns at once: 0.4 ms a child. */
-	int r = decode_crypto_init();
+	 * constant data only, no module byte) done once and inherited by every
+	 * child B, whose own call then returns at once: 0.4 ms a child. The
+	 * zygote does it in itself; without one, it is done here. */
+	int r = child_zygote_start() == 0 ? 0 : decode_crypto_init();
 	if (r < 0)
 		return fail(err, r, "cannot initialise OpenSSL: %s", strerror(-r));
 	r = child_run_and_read(&p, sandbox_parse_run, &job, lim->timeout_ms, &rep, err);

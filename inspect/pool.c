@@ -130,6 +130,7 @@ static int worker_start(struct pool *p, struct worker *w)
 			.fsize_limit = p->lim->max_module_bytes,
 			.as_headroom = p->lim->max_module_bytes + WORKER_HEADROOM,
 			.prepare = sandbox_parse_prepare,
+			.arg_len = sizeof(f),
 		};
 		r = child_start(&sp, sandbox_worker_run, &f, p->lim->timeout_ms, &w->c);
 	}

@@ -23,12 +23,21 @@
  * small cache: it depends only on the role and the descriptor numbers, which
  * repeat from one file to the next, and libseccomp's compile (with its kernel
  * feature probes) would otherwise cost every child ~70-90 us.
+ *
+ * Children are created by the zygote (sandbox/zygote.h) when the job can be
+ * copied to it, else forked here. The zygote is started at the first child
+ * (or earlier, by child_zygote_start(), while this process is still small)
+ * and used until it fails once; from then on every child is forked here, so
+ * a dead or wedged zygote costs speed, never a file. What it answers is
+ * checked: the pid it names must be our own child (CLONE_PARENT) before we
+ * wait for it, let alone signal it.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -38,10 +47,14 @@
 #include "inspect/reply.h"
 #include "inspect/spawn.h"
 #include "sandbox/wire.h"
+#include "sandbox/zygote.h"
 
 #define READ_GROW_MIN (64u << 10)
 #define FILTER_CACHE  8
 #define FILTER_MAXFD  16
+/* A clone takes microseconds; a zygote silent this long is stopped or
+ * wedged, and the child is forked here with the time that is left. */
+#define ZYGOTE_ANSWER_MS 3000
 
 /* One compiled program and what it was compiled for. Single-threaded use
  * (no caller spawns from several threads). */
@@ -76,6 +89,234 @@ static uint64_t now_ns(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+enum zygote_state { ZYGOTE_UNSTARTED, ZYGOTE_RUNNING, ZYGOTE_OFF };
+
+static struct {
+	enum zygote_state state;
+	pid_t pid;
+	int sock;
+	pid_t owner; /* the process that started it: a fork of ours has none */
+} zygote = {.state = ZYGOTE_UNSTARTED, .pid = -1, .sock = -1};
+
+/* A forked copy of this process (modinfo's workers) inherits the state and
+ * a copy of the socket, but the zygote's children are the owner's: start
+ * afresh, leaving the owner's zygote alone. */
+static void zygote_check_owner(void)
+{
+	if (zygote.state != ZYGOTE_RUNNING || zygote.owner == getpid())
+		return;
+	closep(&zygote.sock);
+	zygote = (typeof(zygote)){.state = ZYGOTE_UNSTARTED, .pid = -1, .sock = -1};
+}
+
+static struct zygote_request zreq; /* 8 KiB: not on the stack */
+
+static int ms_left(const struct child_proc *c);
+
+int child_zygote_start(void)
+{
+	int sv[2];
+
+	zygote_check_owner();
+	if (zygote.state != ZYGOTE_UNSTARTED)
+		return zygote.state == ZYGOTE_RUNNING ? 0 : -ECHILD;
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
+		zygote.state = ZYGOTE_OFF;
+		return -errno;
+	}
+	pid_t pid = fork();
+	if (pid < 0) {
+		int r = -errno;
+		close(sv[0]);
+		close(sv[1]);
+		zygote.state = ZYGOTE_OFF;
+		return r;
+	}
+	if (pid == 0)
+		sandbox_zygote_main(sv[1]);
+	close(sv[1]);
+	zygote.pid = pid;
+	zygote.sock = sv[0];
+	zygote.owner = getpid();
+	zygote.state = ZYGOTE_RUNNING;
+	return 0;
+}
+
+static void zygote_end(enum zygote_state next, bool force)
+{
+	zygote_check_owner();
+	if (zygote.state == ZYGOTE_RUNNING) {
+		closep(&zygote.sock);
+		zygote.sock = -1;
+		if (force)
+			kill(zygote.pid, SIGKILL);
+		/* Without its socket the zygote exits at once: reap it. */
+		while (waitpid(zygote.pid, NULL, 0) < 0 && errno == EINTR)
+			;
+		zygote.pid = -1;
+	}
+	zygote.state = next;
+}
+
+void child_zygote_stop(void)
+{
+	zygote_end(ZYGOTE_UNSTARTED, false);
+}
+
+void child_zygote_enable(bool on)
+{
+	if (!on)
+		zygote_end(ZYGOTE_OFF, false);
+	else if (zygote.state == ZYGOTE_OFF)
+		zygote.state = ZYGOTE_UNSTARTED;
+}
+
+pid_t child_zygote_pid(void)
+{
+	zygote_check_owner();
+	return zygote.state == ZYGOTE_RUNNING ? zygote.pid : -1;
+}
+
+/* Can the zygote make this child? Its job must be copyable, its ids the
+ * default (the zygote already is nobody), its program compiled here. */
+static bool zygote_can(const struct sandbox_params *p, const void *arg)
+{
+	zygote_check_owner();
+	if (zygote.state == ZYGOTE_OFF || (arg && !p->arg_len) || p->arg_len > ZYGOTE_ARG_MAX ||
+	    p->uid || p->gid || !p->filter || p->filter->len > ZYGOTE_FILTER_MAX)
+		return false;
+	return zygote.state == ZYGOTE_RUNNING || child_zygote_start() == 0;
+}
+
+static int add_attached(struct zygote_request *rq, int fd)
+{
+	for (uint32_t i = 0; i < rq->n_attached; i++)
+		if (rq->attached[i] == fd)
+			return 0;
+	if (fd < 0 || rq->n_attached == ZYGOTE_MAX_FDS)
+		return -E2BIG;
+	rq->attached[rq->n_attached++] = fd;
+	return 0;
+}
+
+static int zygote_request_fill(const struct sandbox_params *p, sandbox_fn fn, const void *arg,
+			       int reply_fd)
+{
+	struct zygote_request *rq = &zreq;
+
+	if (p->n_in_fds > ZYGOTE_MAX_FDS || p->n_out_fds > ZYGOTE_MAX_FDS)
+		return -E2BIG;
+	*rq = (struct zygote_request){
+		.magic = ZYGOTE_MAGIC,
+		.role = p->role,
+		.fn = fn,
+		.prepare = p->prepare,
+		.fsize_limit = p->fsize_limit,
+		.as_headroom = p->as_headroom,
+		.cpu_seconds = p->cpu_seconds,
+		.keep_stderr = p->keep_stderr,
+		.parent_pid = getpid(),
+		.reply_fd = reply_fd,
+		.n_in = (uint32_t)p->n_in_fds,
+		.n_out = (uint32_t)p->n_out_fds,
+		.arg_len = arg ? (uint32_t)p->arg_len : 0,
+		.filter_len = p->filter->len,
+	};
+	int r = add_attached(rq, reply_fd);
+	for (size_t i = 0; r == 0 && i < p->n_in_fds; i++) {
+		rq->in_fds[i] = p->in_fds[i];
+		r = add_attached(rq, p->in_fds[i]);
+	}
+	for (size_t i = 0; r == 0 && i < p->n_out_fds; i++) {
+		rq->out_fds[i] = p->out_fds[i];
+		r = add_attached(rq, p->out_fds[i]);
+	}
+	if (r == 0 && p->keep_stderr)
+		r = add_attached(rq, STDERR_FILENO);
+	if (r < 0)
+		return r;
+	if (rq->arg_len)
+		memcpy(rq->arg, arg, rq->arg_len);
+	memcpy(rq->filter, p->filter->filter, p->filter->len * sizeof(struct sock_filter));
+	return 0;
+}
+
+static int zygote_send(void)
+{
+	union {
+		struct cmsghdr h;
+		char buf[CMSG_SPACE(sizeof(int) * ZYGOTE_MAX_FDS)];
+	} ctl;
+	size_t fds_len = zreq.n_attached * sizeof(int);
+	struct iovec iov = {.iov_base = &zreq, .iov_len = sizeof(zreq)};
+	struct msghdr msg = {.msg_iov = &iov,
+			     .msg_iovlen = 1,
+			     .msg_control = ctl.buf,
+			     .msg_controllen = CMSG_SPACE(fds_len)};
+	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+	ssize_t n;
+
+	memset(&ctl, 0, sizeof(ctl));
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(fds_len);
+	memcpy(CMSG_DATA(c), zreq.attached, fds_len);
+	do
+		n = sendmsg(zygote.sock, &msg, MSG_NOSIGNAL);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return -errno;
+	return (size_t)n == sizeof(zreq) ? 0 : -EPROTO;
+}
+
+static int zygote_receive(const struct child_proc *c, pid_t *pid)
+{
+	struct zygote_answer a;
+	ssize_t n;
+
+	for (;;) {
+		struct pollfd pfd = {.fd = zygote.sock, .events = POLLIN};
+		int k = poll(&pfd, 1, MIN(ms_left(c), ZYGOTE_ANSWER_MS));
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0)
+			return -errno;
+		if (k == 0)
+			return -ETIMEDOUT;
+		n = recv(zygote.sock, &a, sizeof(a), MSG_DONTWAIT);
+		if (n < 0 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		break;
+	}
+	if (n < 0)
+		return -errno;
+	if (n != (ssize_t)sizeof(a) || a.magic != ZYGOTE_MAGIC)
+		return -EPROTO;
+	if (a.pid <= 0)
+		return a.pid < 0 ? a.pid : -EPROTO;
+	/* Ours to wait for and to kill only if it is our child. */
+	siginfo_t si;
+	if (waitid(P_PID, (id_t)a.pid, &si, WEXITED | WNOHANG | WNOWAIT) < 0)
+		return -EPROTO;
+	*pid = a.pid;
+	return 0;
+}
+
+/* 0 with c->pid set, or -errno: the zygote is then given up. */
+static int zygote_spawn(const struct sandbox_params *p, sandbox_fn fn, void *arg, int reply_fd,
+			struct child_proc *c)
+{
+	int r = zygote_request_fill(p, fn, arg, reply_fd);
+	if (r < 0)
+		return r; /* this child only: fork it */
+	r = zygote_send();
+	if (r == 0)
+		r = zygote_receive(c, &c->pid);
+	if (r < 0)
+		zygote_end(ZYGOTE_OFF, true);
+	return r;
 }
 
 static int ms_left(const struct child_proc *c)
@@ -160,6 +401,16 @@ int child_start(const struct sandbox_params *p, sandbox_fn fn, void *arg, unsign
 		return r;
 	}
 	c->deadline_ns = now_ns() + (uint64_t)timeout_ms * 1000000ull;
+	if (zygote_can(&cp, arg)) {
+		if (zygote_spawn(&cp, fn, arg, pfd[1], c) == 0) {
+			close(pfd[1]);
+			c->reply_fd = pfd[0];
+			c->pidfd = (int)syscall(SYS_pidfd_open, c->pid, 0);
+			return 0;
+		}
+		/* the child's time starts with the child */
+		c->deadline_ns = now_ns() + (uint64_t)timeout_ms * 1000000ull;
+	}
 	pid_t pid = fork();
 	if (pid < 0) {
 		r = -errno;

@@ -14,6 +14,7 @@
  */
 #pragma once
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -37,8 +38,20 @@ struct child_proc {
 	uint64_t deadline_ns; /* CLOCK_MONOTONIC */
 };
 
-/* Fork a child that runs sandbox_child_main(p, <pipe>, fn, arg). The deadline
- * starts now. 0 or -errno (nothing to clean up then). */
+/* The zygote that creates children (sandbox/zygote.h). Started at the first
+ * child; child_zygote_start() starts it earlier, while the process is small
+ * (each child's fork copies the zygote's page tables, not ours). 0, or
+ * -errno when there is none (children are then forked from here). */
+int child_zygote_start(void);
+/* Close its socket and reap it; the next child starts a new one. */
+void child_zygote_stop(void);
+/* false: stop it and fork every child here (tests; the fallback path). */
+void child_zygote_enable(bool on);
+/* Its pid, or -1 (tests). */
+pid_t child_zygote_pid(void);
+
+/* Start a child that runs sandbox_child_main(p, <pipe>, fn, arg): made by the
+ * zygote when p->arg_len allows, else forked here. The deadline starts now. 0 or -errno (nothing to clean up then). */
 int child_start(const struct sandbox_params *p, sandbox_fn fn, void *arg, unsigned int timeout_ms,
 		struct child_proc *c);
 

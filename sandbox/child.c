@@ -314,19 +314,12 @@ int sandbox_compile_filter(const struct sandbox_params *p, int reply_fd, struct 
 	return sandbox_seccomp_compile(p->role, &fds, out);
 }
 
-int sandbox_enter(const struct sandbox_params *p, int reply_fd, void *arg)
+/* Steps 5-7, the ones that depend on the role. */
+static int enter_role(const struct sandbox_params *p, int reply_fd, void *arg)
 {
 	struct sock_fprog own = {0};
 	const struct sock_fprog *filter = p->filter;
 
-	if (reset_signals() < 0)
-		return SANDBOX_EXIT_SIGNALS;
-	if (close_other_fds(p, reply_fd) < 0)
-		return SANDBOX_EXIT_FDS;
-	if (sandbox_drop_privileges(p->uid ? p->uid : NOBODY, p->gid ? p->gid : NOBODY) < 0)
-		return SANDBOX_EXIT_PRIVS;
-	if (set_process_flags() < 0)
-		return SANDBOX_EXIT_PRCTL;
 	if (p->prepare && p->prepare(arg) != 0)
 		return SANDBOX_EXIT_PREPARE;
 	/* Before the rlimits: no descriptor may be opened after them. */
@@ -342,6 +335,59 @@ int sandbox_enter(const struct sandbox_params *p, int reply_fd, void *arg)
 	if (sandbox_seccomp_load(filter) < 0)
 		return SANDBOX_EXIT_SECCOMP;
 	return 0;
+}
+
+int sandbox_enter(const struct sandbox_params *p, int reply_fd, void *arg)
+{
+	if (reset_signals() < 0)
+		return SANDBOX_EXIT_SIGNALS;
+	if (close_other_fds(p, reply_fd) < 0)
+		return SANDBOX_EXIT_FDS;
+	if (sandbox_drop_privileges(p->uid ? p->uid : NOBODY, p->gid ? p->gid : NOBODY) < 0)
+		return SANDBOX_EXIT_PRIVS;
+	if (set_process_flags() < 0)
+		return SANDBOX_EXIT_PRCTL;
+	return enter_role(p, reply_fd, arg);
+}
+
+int sandbox_enter_once(int keep_fd)
+{
+	int keep[2] = {MIN(keep_fd, STDERR_FILENO), MAX(keep_fd, STDERR_FILENO)};
+	unsigned int next = 0;
+
+	if (reset_signals() < 0)
+		return SANDBOX_EXIT_SIGNALS;
+	for (size_t i = 0; i < ARRAY_SIZE(keep); i++) {
+		if (keep[i] < 0)
+			return SANDBOX_EXIT_FDS;
+		if ((unsigned int)keep[i] > next &&
+		    close_range_or_loop(next, (unsigned int)keep[i] - 1) < 0)
+			return SANDBOX_EXIT_FDS;
+		next = (unsigned int)keep[i] + 1;
+	}
+	if (close_range_or_loop(next, ~0u) < 0)
+		return SANDBOX_EXIT_FDS;
+	if (sandbox_drop_privileges(NOBODY, NOBODY) < 0)
+		return SANDBOX_EXIT_PRIVS;
+	if (set_process_flags() < 0)
+		return SANDBOX_EXIT_PRCTL;
+	return 0;
+}
+
+int sandbox_enter_spawned(const struct sandbox_params *p, int reply_fd, void *arg, pid_t parent)
+{
+	if (!p->filter)
+		return SANDBOX_EXIT_SECCOMP;
+	if (close_other_fds(p, reply_fd) < 0)
+		return SANDBOX_EXIT_FDS;
+	/* The parent-death signal does not survive a fork; the check after it
+	 * closes the race with a parent that died before it was set. The
+	 * dumpable flag and no_new_privs are inherited from the zygote. */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 || getppid() != parent)
+		return SANDBOX_EXIT_PRCTL;
+	if (check_no_caps() < 0)
+		return SANDBOX_EXIT_PRIVS;
+	return enter_role(p, reply_fd, arg);
 }
 
 void sandbox_child_main(const struct sandbox_params *p, int reply_fd, sandbox_fn fn, void *arg)

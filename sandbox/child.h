@@ -43,6 +43,11 @@ struct sandbox_params {
 	uid_t uid;		   /* where the process may change ids: 0 → 65534 */
 	gid_t gid;		   /* 0 → 65534 */
 	int (*prepare)(void *arg); /* step 5; NULL: nothing; non-zero fails the child */
+	/* The bytes of *arg the child reads, when arg holds no pointer (only
+	 * numbers and descriptor numbers): then a zygote can copy it and create
+	 * the child (sandbox/zygote.h). 0 with a non-NULL arg: the parent forks
+	 * the child itself. */
+	size_t arg_len;
 	bool keep_stderr;	   /* debugging only: leave fd 2 open */
 	/* Step 7's program, compiled by the parent for exactly this role and
 	 * these descriptors (sandbox_compile_filter with the same reply_fd);
@@ -74,6 +79,16 @@ int sandbox_compile_filter(const struct sandbox_params *p, int reply_fd, struct 
 /* Steps 1-7 in the calling (freshly forked, single-threaded) process.
  * 0, or the enum sandbox_exit code of the step that failed. */
 int sandbox_enter(const struct sandbox_params *p, int reply_fd, void *arg);
+
+/* The zygote's share of sandbox_enter, done once in the zygote: steps 1, 3
+ * (to nobody) and 4, and every descriptor closed but keep_fd and stderr.
+ * 0 or an enum sandbox_exit code. */
+int sandbox_enter_once(int keep_fd);
+
+/* The rest, in a child the zygote created for `parent` (steps 2, the
+ * parent-death signal, 5, 6, 7; p->filter is required). 0 or an enum
+ * sandbox_exit code. */
+int sandbox_enter_spawned(const struct sandbox_params *p, int reply_fd, void *arg, pid_t parent);
 
 /* The whole child: sandbox_enter, then fn, then _exit. */
 _noreturn_ void sandbox_child_main(const struct sandbox_params *p, int reply_fd, sandbox_fn fn,

@@ -132,6 +132,7 @@ static int run_scan(int fd, uint64_t size, enum certscan_kind kind, struct extra
 		.as_headroom = IMAGE_CAP + SCAN_HEADROOM + size,
 		.cpu_seconds = SCAN_TIMEOUT_MS / 1000,
 		.prepare = sandbox_certscan_prepare,
+		.arg_len = sizeof(job),
 	};
 	struct child_reply rep;
 	int r = child_run_and_read(&p, sandbox_certscan_run, &job, SCAN_TIMEOUT_MS, &rep, err);

@@ -580,6 +580,119 @@ static void test_privileges_are_gone(void **state)
 	}
 }
 
+/* ---- the zygote (sandbox/zygote.h) ---- */
+
+static bool zygote_off(void)
+{
+	return getenv("MODGATE_TEST_NO_ZYGOTE") != NULL;
+}
+
+static pid_t ppid_seen;
+
+static int prepare_ppid(void *arg)
+{
+	(void)arg;
+	ppid_seen = getppid(); /* before the filter */
+	return 0;
+}
+
+static int child_report_ppid(void *arg, int fd)
+{
+	(void)arg;
+	return send_test(fd, "%d", (int)ppid_seen);
+}
+
+struct numbered_job {
+	int fd;
+};
+
+static int child_read_numbered(void *arg, int fd)
+{
+	const struct numbered_job *job = arg;
+	char buf[32] = {0};
+	ssize_t n = read(job->fd, buf, sizeof(buf) - 1);
+	return send_test(fd, "fd %d: %s", job->fd, n > 0 ? buf : "(nothing)");
+}
+
+static void test_zygote_children(void **state)
+{
+	(void)state;
+	if (zygote_off())
+		skip();
+	assert_int_equal(child_zygote_start(), 0);
+	pid_t z = child_zygote_pid();
+	assert_true(z > 0);
+
+	/* The zygote itself: unprivileged, holding nothing but its socket. */
+	char path[64], *status = NULL;
+	size_t len;
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)z);
+	assert_int_equal(read_full_file(path, 65536, &status, &len), 0);
+	assert_non_null(strstr(status, "CapEff:\t0000000000000000"));
+	assert_non_null(strstr(status, "CapPrm:\t0000000000000000"));
+	assert_non_null(strstr(status, "NoNewPrivs:\t1"));
+	if (expect_uid_drop()) {
+		assert_non_null(strstr(status, "Uid:\t65534\t65534\t65534\t65534"));
+		assert_non_null(strstr(status, "CapBnd:\t0000000000000000"));
+	}
+	free(status);
+	/* Its descriptors, where we may look (a non-dumpable process's fd
+	 * directory is root's: not ours under fakeroot as nobody). */
+	snprintf(path, sizeof(path), "/proc/%d/fd", (int)z);
+	bool see_fds = access(path, R_OK | X_OK) == 0;
+	int zfds = 0;
+	for (int fd = 0; see_fds && fd < 1024; fd++) {
+		char l[64], target[64];
+		snprintf(l, sizeof(l), "/proc/%d/fd/%d", (int)z, fd);
+		ssize_t k = readlink(l, target, sizeof(target) - 1);
+		if (k < 0)
+			continue;
+		target[k] = '\0';
+		zfds++;
+		assert_true(fd == 2 || strncmp(target, "socket:", 7) == 0);
+	}
+	assert_true(!see_fds || (zfds >= 1 && zfds <= 2));
+
+	/* Its children are ours: we reap them, they die with us. */
+	struct sandbox_params p = {
+		.role = SANDBOX_ROLE_PARSE, .prepare = prepare_ppid, .cpu_seconds = 10};
+	struct outcome o = run_with(&p, child_report_ppid, NULL, 10000);
+	assert_int_equal(o.r, 0);
+	assert_int_equal(atoi(o.result), (int)getpid());
+	assert_int_equal(child_zygote_pid(), z);
+
+	/* Descriptors keep their numbers, the job is copied. */
+	int pfd[2];
+	assert_int_equal(pipe(pfd), 0);
+	assert_int_equal(write(pfd[1], "xyz", 3), 3);
+	close(pfd[1]);
+	struct numbered_job job = {.fd = 77};
+	assert_int_equal(dup2(pfd[0], job.fd), job.fd);
+	close(pfd[0]);
+	struct sandbox_params q = {.role = SANDBOX_ROLE_PARSE,
+				   .in_fds = &job.fd,
+				   .n_in_fds = 1,
+				   .cpu_seconds = 10,
+				   .arg_len = sizeof(job)};
+	o = run_with(&q, child_read_numbered, &job, 10000);
+	close(job.fd);
+	assert_int_equal(o.r, 0);
+	assert_string_equal(o.result, "fd 77: xyz");
+	assert_int_equal(child_zygote_pid(), z);
+
+	/* A dead zygote costs speed, not answers: the next child is forked. */
+	assert_int_equal(kill(z, SIGKILL), 0);
+	o = run(child_hello, NULL);
+	assert_int_equal(o.r, 0);
+	assert_string_equal(o.result, "hello from the sandbox");
+	assert_int_equal(child_zygote_pid(), -1);
+	o = run_with(&p, child_report_ppid, NULL, 10000);
+	assert_int_equal(atoi(o.result), (int)getpid());
+	child_zygote_enable(true);
+	assert_int_equal(child_zygote_start(), 0);
+	assert_true(child_zygote_pid() > 0 && child_zygote_pid() != z);
+}
+
 static void test_exit_reasons_are_named(void **state)
 {
 	(void)state;
@@ -605,6 +718,11 @@ int main(void)
 		cmocka_unit_test(test_exits_without_a_reply),
 		cmocka_unit_test(test_privileges_are_gone),
 		cmocka_unit_test(test_exit_reasons_are_named),
+		cmocka_unit_test(test_zygote_children),
 	};
+	/* Run once with the zygote (the default) and once without it: both
+	 * paths must give every child the same sandbox. */
+	if (zygote_off())
+		child_zygote_enable(false);
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
