@@ -179,9 +179,10 @@ static int run_parse(int ro, uint64_t size, const struct inspect_limits *lim,
 
 	/* OpenSSL's lazy set-up (algorithm tables, error strings; our own
 	 * constant data only, no module byte) done once and inherited by every
-	 * child B, whose own call then returns at once: 0.4 ms a child. The
-	 * zygote does it in itself; without one, it is done here. */
-	int r = child_zygote_start() == 0 ? 0 : decode_crypto_init();
+	 * child B, whose own call then returns at once: 0.4 ms a child. A
+	 * zygote did it in itself; before there is one, it is done here (and
+	 * a zygote started later inherits it). */
+	int r = child_zygote_pid() > 0 ? 0 : decode_crypto_init();
 	if (r < 0)
 		return fail(err, r, "cannot initialise OpenSSL: %s", strerror(-r));
 	r = child_run_and_read(&p, sandbox_parse_run, &job, lim->timeout_ms, &rep, err);

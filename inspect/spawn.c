@@ -25,7 +25,7 @@
  * feature probes) would otherwise cost every child ~70-90 us.
  *
  * Children are created by the zygote (sandbox/zygote.h) when the job can be
- * copied to it, else forked here. The zygote is started at the first child
+ * copied to it, else forked here. The zygote is started for the third child
  * (or earlier, by child_zygote_start(), while this process is still small)
  * and used until it fails once; from then on every child is forked here, so
  * a dead or wedged zygote costs speed, never a file. What it answers is
@@ -113,6 +113,12 @@ static void zygote_check_owner(void)
 
 static struct zygote_request zreq; /* 8 KiB: not on the stack */
 
+/* Children this process started itself: the zygote is started for the
+ * third. One file makes one or two children (modprobe, insmod, modinfo of a
+ * file), and for those a zygote would be one more process, not a saving. */
+static unsigned int forked_here;
+#define ZYGOTE_AFTER 2
+
 static int ms_left(const struct child_proc *c);
 
 int child_zygote_start(void)
@@ -186,6 +192,8 @@ static bool zygote_can(const struct sandbox_params *p, const void *arg)
 	zygote_check_owner();
 	if (zygote.state == ZYGOTE_OFF || (arg && !p->arg_len) || p->arg_len > ZYGOTE_ARG_MAX ||
 	    p->uid || p->gid || !p->filter || p->filter->len > ZYGOTE_FILTER_MAX)
+		return false;
+	if (zygote.state == ZYGOTE_UNSTARTED && forked_here < ZYGOTE_AFTER)
 		return false;
 	return zygote.state == ZYGOTE_RUNNING || child_zygote_start() == 0;
 }
@@ -419,6 +427,7 @@ int child_start(const struct sandbox_params *p, sandbox_fn fn, void *arg, unsign
 	}
 	if (pid == 0)
 		sandbox_child_main(&cp, pfd[1], fn, arg);
+	forked_here++;
 	close(pfd[1]);
 	c->pid = pid;
 	c->reply_fd = pfd[0];

@@ -38,8 +38,9 @@ struct child_proc {
 	uint64_t deadline_ns; /* CLOCK_MONOTONIC */
 };
 
-/* The zygote that creates children (sandbox/zygote.h). Started at the first
- * child; child_zygote_start() starts it earlier, while the process is small
+/* The zygote that creates children (sandbox/zygote.h). Started for the third
+ * child (one file takes one or two: for those it would cost a process more
+ * than it saves); child_zygote_start() starts it earlier, while the process is small
  * (each child's fork copies the zygote's page tables, not ours). 0, or
  * -errno when there is none (children are then forked from here). */
 int child_zygote_start(void);

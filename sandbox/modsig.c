@@ -401,8 +401,11 @@ static int crypto_pretouch(void)
 int decode_crypto_init(void)
 {
 	static bool done;
-	/* no openssl.cnf: nothing outside root-owned configuration steers the decoder */
-	uint64_t opts = OPENSSL_INIT_NO_LOAD_CONFIG | OPENSSL_INIT_LOAD_CRYPTO_STRINGS |
+	/* No openssl.cnf: nothing outside root-owned configuration steers the
+	 * decoder. No error strings: nothing here prints OpenSSL's errors (a
+	 * reply carries our own sentence), and loading them is a third of the
+	 * set-up (~0.2 of ~0.65 ms). */
+	uint64_t opts = OPENSSL_INIT_NO_LOAD_CONFIG | OPENSSL_INIT_NO_LOAD_CRYPTO_STRINGS |
 			OPENSSL_INIT_ADD_ALL_CIPHERS | OPENSSL_INIT_ADD_ALL_DIGESTS;
 	int r;
 
