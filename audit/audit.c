@@ -9,6 +9,7 @@
 
 #include "config.h"
 #include "audit/audit.h"
+#include "audit/change.h"
 #include "audit/linux.h"
 #include "audit/record.h"
 
@@ -107,13 +108,35 @@ static int flood_step(struct trail *t, const struct audit_options *o,
 	return r;
 }
 
+/* Settings and policy records only when they changed (audit/change.h),
+ * decided under the trail lock; an unreadable state writes them all. */
+static void change_step(const struct trail *t, bool carried, const struct audit_event *const *evs,
+			size_t n, struct batch *b, struct change_table *ct, bool *use)
+{
+	bool any = false;
+
+	*use = false;
+	for (size_t i = 0; i < n; i++)
+		any = any || evs[i]->change_key;
+	if (!any || change_load(t->dfd, ct) < 0)
+		return;
+	*use = true;
+	/* a fresh chain or a carried segment: say it all again */
+	if (carried || (t->tail.empty && !t->from_file[0]))
+		change_forget(ct);
+	for (size_t i = 0; i < n; i++)
+		if (!b->suppress[i] && !change_decide(ct, evs[i]))
+			b->suppress[i] = true;
+}
+
 static int write_trail(const char *dir, const char *carry_from, const struct audit_options *o,
 		       const struct audit_event *const *evs, size_t n, const struct timespec *now,
 		       struct batch *b, struct audit_status *st)
 {
 	_cleanup_trail_ struct trail t = TRAIL_INIT;
 	_cleanup_free_ struct flood_table *ft = malloc(sizeof(*ft));
-	bool use_flood;
+	struct change_table ct;
+	bool use_flood, use_change;
 	int r;
 
 	b->n = b->due.n = 0;
@@ -131,6 +154,7 @@ static int write_trail(const char *dir, const char *carry_from, const struct aud
 	}
 	if ((r = flood_step(&t, o, evs, n, now, b, ft, &use_flood)) < 0)
 		goto out;
+	change_step(&t, b->carry.need_record, evs, n, b, &ct, &use_change);
 	for (size_t i = 0; i < b->due.n; i++)
 		b->evs[b->n++] = &b->due.ev[i];
 	for (size_t i = 0; i < n; i++) {
@@ -143,6 +167,8 @@ static int write_trail(const char *dir, const char *carry_from, const struct aud
 		goto out;
 	if (use_flood)
 		flood_save(t.dfd, ft); /* a lost update only re-counts a window */
+	if (use_change && ct.dirty)
+		change_save(t.dfd, &ct); /* a lost update only repeats a record */
 	if (b->carry.pending) {
 		st->carry_error = trail_carry_end(&b->carry);
 		st->carried = st->carry_error == 0;

@@ -47,7 +47,7 @@ struct audit_options {
 struct audit_status {
 	bool recorded;	 /* the event's line is in a trail, fsync'd */
 	bool early;	 /* ... in /run/modgate */
-	bool suppressed; /* counted by flood control instead */
+	bool suppressed; /* counted by flood control, or unchanged (audit/change.h) */
 	int trail_error; /* 0, or why the main trail could not be written */
 	int early_error; /* 0, or why the early fallback failed too */
 	int carry_error; /* 0, or why an early segment could not be carried */

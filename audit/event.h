@@ -84,6 +84,13 @@ struct audit_event {
 	uint64_t segment_records;
 	const char *segment_hash; /* carry: hash of the segment's last line */
 	const char *file;	  /* rotate: the previous file; carry: the segment file */
+
+	/* Settings and policy loads, refusals (sha256 is then their digest). */
+	const char *files;    /* "<sha256> <path>" of each file read, "; " between */
+	const char *settings; /* the effective settings, in modgate.conf's words */
+	/* Not recorded: write the event only when (type, sha256) differs from
+	 * the last one written under this key (audit/change.h). */
+	const char *change_key;
 };
 
 /* An event with every id unset. */

@@ -44,6 +44,8 @@ const struct audit_field audit_fields[] = {
 	F("segment_records", AF_U64, segment_records),
 	F("segment_hash", AF_STR, segment_hash),
 	F("file", AF_STR, file),
+	F("files", AF_STR, files),
+	F("settings", AF_STR, settings),
 	{NULL, 0, 0},
 };
 #undef F

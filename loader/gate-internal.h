@@ -30,6 +30,12 @@ extern struct gate_session gate_S;
 
 /* Read the policy, settings, kernel state and context, once. */
 void gate_decide_prepare(void);
+/* mode, context and who: the invoking process's fields of every record the
+ * gate writes (gate-record.c). */
+void gate_event_who(struct audit_event *ev);
+/* Record the settings and the policy read, when they changed since the
+ * trail's last record of them (policy-audit.c). */
+void gate_record_policy(void);
 enum policy_mode gate_mode(void);
 
 bool gate_locked_down(void);

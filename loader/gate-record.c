@@ -141,9 +141,22 @@ struct event_buf {
 	struct strbuf reason;
 };
 
-static void fill_event(const struct gate_item *it, enum audit_event_type type, struct event_buf *b)
+void gate_event_who(struct audit_event *ev)
 {
 	const struct gate_context *c = gate_context();
+
+	ev->mode = policy_mode_name(gate_mode());
+	ev->context = context_name(c->context);
+	ev->uid = c->uid;
+	ev->auid = c->auid == POLICY_AUID_UNSET ? AUDIT_ID_UNSET : (int64_t)c->auid;
+	ev->ses = c->ses;
+	ev->pid = c->pid;
+	ev->exe = c->exe;
+	ev->tty = c->tty[0] ? c->tty : NULL;
+}
+
+static void fill_event(const struct gate_item *it, enum audit_event_type type, struct event_buf *b)
+{
 	const struct gate_request *rq = it->rq;
 	struct audit_event *ev = &b->ev;
 
@@ -160,15 +173,8 @@ static void fill_event(const struct gate_item *it, enum audit_event_type type, s
 		ev->key_id = it->mf.key;
 		ev->cert = it->mf.cert;
 	}
-	ev->mode = policy_mode_name(gate_mode());
-	ev->context = context_name(c->context);
+	gate_event_who(ev);
 	ev->requester = rq && rq->requester_known ? rq->requester : NULL;
-	ev->uid = c->uid;
-	ev->auid = c->auid == POLICY_AUID_UNSET ? AUDIT_ID_UNSET : (int64_t)c->auid;
-	ev->ses = c->ses;
-	ev->pid = c->pid;
-	ev->exe = c->exe;
-	ev->tty = c->tty[0] ? c->tty : NULL;
 	ev->lockdown = gate_S.lockdown;
 	ev->sig_enforce = gate_S.sig_enforce == 1 ? "Y" : gate_S.sig_enforce == 0 ? "N" : NULL;
 	if (type != AUDIT_EV_DECISION)

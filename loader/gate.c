@@ -100,6 +100,7 @@ void gate_decide_prepare(void)
 		!s->pl.policy || policy_get_settings(s->pl.policy)->audit == POLICY_AUDIT_REQUIRED;
 	s->ao = ao;
 	gate_context();
+	gate_record_policy();
 	/* What the kernel side refused since the last run, before this run's own
 	 * records. A failure leaves the counts for the next run; this run's
 	 * decision meets the same trail and reports it. */

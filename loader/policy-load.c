@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "audit/hash.h"
 #include "common/fileio.h"
 #include "common/macros.h"
 #include "loader/kernel.h"
@@ -71,9 +72,10 @@ static int refuse(struct loader_ctx *c, const char *path, const char *what)
 	return policy_builder_refuse(c->b, &c->out->diags, path, "refused: %s", what);
 }
 
-/* Read one configuration file. 1 with *text set, 0 when it is absent, 2 when
- * it was refused (reported), -ENOMEM. An empty *text for /dev/null. */
-static int read_conf(struct loader_ctx *c, const char *path, char **text, size_t *len)
+/* Read one configuration file. 1 with *text set (and its sha256, which the
+ * audit trail's policy records carry), 0 when it is absent, 2 when it was
+ * refused (reported), -ENOMEM. An empty *text for /dev/null. */
+static int read_conf(struct loader_ctx *c, const char *path, char **text, size_t *len, char sha[65])
 {
 	char why[128];
 	struct stat st;
@@ -87,6 +89,8 @@ static int read_conf(struct loader_ctx *c, const char *path, char **text, size_t
 	if (is_dev_null(&st)) {
 		*text = strdup("");
 		*len = 0;
+		if (*text && sha256_hex("", 0, sha) < 0)
+			sha[0] = '\0';
 		return *text ? 1 : -ENOMEM;
 	}
 	if (!S_ISREG(st.st_mode))
@@ -101,6 +105,8 @@ static int read_conf(struct loader_ctx *c, const char *path, char **text, size_t
 			 r == -EFBIG ? "larger than 1 MiB" : strerror(-r));
 		return refuse(c, path, why) ?: 2;
 	}
+	if (sha256_hex(*text, *len, sha) < 0)
+		sha[0] = '\0';
 	return 1;
 }
 
@@ -114,7 +120,7 @@ static int load_settings(struct loader_ctx *c, struct policy_settings *s)
 	if (!out->settings_path)
 		return -ENOMEM;
 	policy_settings_default(s);
-	int r = read_conf(c, out->settings_path, &text, &len);
+	int r = read_conf(c, out->settings_path, &text, &len, out->settings_sha256);
 	if (r <= 0)
 		return r;
 	out->settings_found = true;
@@ -247,7 +253,7 @@ static int add_file(struct loader_ctx *c, const char *path)
 	if (!v[out->n_files].path)
 		return -ENOMEM;
 	out->n_files++;
-	int r = read_conf(c, path, &text, &len);
+	int r = read_conf(c, path, &text, &len, v[out->n_files - 1].sha256);
 	if (r == 1)
 		r = policy_builder_add(c->b, path, text, len, &out->diags);
 	return r < 0 ? r : 0;

@@ -27,8 +27,9 @@ struct policy_load_opts {
 };
 
 struct policy_file {
-	char *path;    /* effective file, root prefix included */
-	char **masked; /* the same name in later directories, not read */
+	char *path;	 /* effective file, root prefix included */
+	char sha256[65]; /* of the bytes parsed; "" when it was not read */
+	char **masked;	 /* the same name in later directories, not read */
 	size_t n_masked;
 };
 
@@ -36,7 +37,8 @@ struct policy_loaded {
 	struct policy *policy;	   /* never NULL after success; may be refused */
 	struct policy_diags diags; /* errors (refusing) and warnings, with positions */
 	char *settings_path;
-	bool settings_found; /* false: absent, built-in defaults apply */
+	bool settings_found;	  /* false: absent, built-in defaults apply */
+	char settings_sha256[65]; /* of modgate.conf's bytes; "" when not read */
 	struct policy_file *files;
 	size_t n_files;
 };

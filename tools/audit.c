@@ -93,20 +93,33 @@ static void warn_not_record(const struct show *s, const struct walk_record *rec)
 			    rec->err.column);
 }
 
+/* Settings and policy records: no module, but a digest (its first 12 hex
+ * digits, as `audit show --json` has it whole) and, for a refusal, why. */
+static bool config_record(const char *type)
+{
+	return streq(type, "settings-load") || streq(type, "policy-load") ||
+	       streq(type, "policy-refusal");
+}
+
 static int show_row(const struct walk_record *rec)
 {
 	_cleanup_strbuf_ struct strbuf row = STRBUF_INIT;
 	const struct json_object *o = rec->obj;
 	const char *time = str_or(o, "time", "-");
-	char seq[32], oc[32];
+	bool config = config_record(str_or(o, "type", "-"));
+	char seq[32], oc[32], digest[32];
 	const char *cols[] = {
 		str_or(o, "type", "-"),
 		str_or(o, "op", "-"),
 		str_or(o, "module", str_or(o, "requested", str_or(o, "path", "-"))),
 		outcome(o, oc, sizeof(oc)),
 		str_or(o, "context", "-"),
-		str_or(o, "rule", "-"),
+		str_or(o, config ? "reason" : "rule", "-"),
 	};
+	if (config) {
+		snprintf(digest, sizeof(digest), "sha256:%.12s", str_or(o, "sha256", "-"));
+		cols[2] = digest;
+	}
 	static const int width[] = {-14, -7, -24, -10, -8, 0};
 	int r;
 

@@ -45,17 +45,21 @@ mp() { modprobe -d "$R" "$@"; }
 mark() { trail_mark=$(cat "$TRAIL" 2>/dev/null | wc -l); }
 
 # records FIELD...: the fields of each record written since the last mark
-# (the trail's own trail-* records left out), space-separated, "-" for an
-# absent one
-records() {
+# (the trail's own trail-* records, and the settings and policy records a
+# configuration change brings, left out), space-separated, "-" for an absent
+# one; config_records FIELD...: only those settings and policy records
+records() { trail_fields requests "$@"; }
+config_records() { trail_fields config "$@"; }
+trail_fields() {
 	tail -n +"$((trail_mark + 1))" "$TRAIL" 2>/dev/null | python3 -c '
 import json, signal, sys
 signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+config = ("settings-load", "policy-load", "policy-refusal")
 for line in sys.stdin:
     r = json.loads(line)
-    if r["type"].startswith("trail-"):
+    if r["type"].startswith("trail-") or (r["type"] in config) != (sys.argv[1] == "config"):
         continue
-    print(" ".join(str(r.get(f, "-")) for f in sys.argv[1:]))' "$@"
+    print(" ".join(str(r.get(f, "-")) for f in sys.argv[2:]))' "$@"
 }
 
 # the line number of a rule in $POLICY
