@@ -7,6 +7,7 @@
  *   early-<segment>.jsonl  early-boot segments carried over from /run/modgate
  *   trail.lock             the write lock (0600); never the trail itself
  *   flood.state            rate-limit counters (audit/flood.h)
+ *   changes.state          the last settings/policy records' digests (audit/change.h)
  *
  * A writer takes an open-file-description write lock on trail.lock, reads the
  * last line of trail.jsonl (its seq and hash), appends its lines in one
