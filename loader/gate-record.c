@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 
+#include "audit/hash.h"
 #include "common/macros.h"
 #include "loader/gate-internal.h"
 #include "loader/kernel.h"
@@ -198,12 +199,16 @@ static void say_unrecorded(struct gate_item *it, const char *what, int r)
 		       strerror(-r));
 }
 
-/* The kernel command line chose the mode: always recorded, once a process. */
+/* The kernel command line chose the mode: recorded before the first
+ * decision it affects, and like the settings records only when it differs
+ * from the last one in the trail (audit/change.h): once a boot, not once
+ * for each of the hundreds of gate processes udev starts. */
 static void record_override(void)
 {
 	const struct policy_settings *s =
 		gate_S.pl.policy ? policy_get_settings(gate_S.pl.policy) : NULL;
 	struct audit_event ev = AUDIT_EVENT_INIT(AUDIT_EV_CMDLINE_OVERRIDE);
+	char what[256], digest[SHA256_HEX_LEN + 1];
 	struct audit_status st;
 
 	if (!s || gate_S.override_recorded || !(s->cmdline_used || s->cmdline_denied))
@@ -215,6 +220,11 @@ static void record_override(void)
 	ev.pid = gate_context()->pid;
 	ev.reason = s->cmdline_denied ? "modgate.mode=permissive refused (cmdline-override no)"
 				      : "modgate.mode= on the kernel command line";
+	snprintf(what, sizeof(what), "%s %s %s", ev.mode, ev.previous_mode, ev.reason);
+	if (sha256_hex(what, strlen(what), digest) == 0) {
+		ev.sha256 = digest;
+		ev.change_key = "cmdline";
+	}
 	audit_record(&gate_S.ao, &ev, &st);
 }
 

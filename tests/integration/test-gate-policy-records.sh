@@ -5,7 +5,8 @@
 # ones recorded, none from a gate run that finds them unchanged (udev runs
 # the gate hundreds of times at boot), a policy-refusal naming file:line:col
 # once, a record again after a fix, after a settings change, on another boot
-# and in a fresh trail; racing gate runs write one record; the trail verifies.
+# and in a fresh trail; the kernel command line's override once, not once a
+# gate run; racing gate runs write one record; the trail verifies.
 . "$(dirname "$0")/lib.sh"
 MODGATE=$1
 FAKE=$2
@@ -111,6 +112,10 @@ run
 expect_eq "kernel command line: a settings-load in the effective mode" \
 	"settings-load permissive effective mode permissive (kernel command line)" \
 	"$(config_records type mode settings | sed 's/ mode enforce.*; effective/ effective/')"
+run
+expect_eq "kernel command line: one cmdline-override for two gate runs" \
+	"cmdline-override permissive enforce" \
+	"$(records type mode previous_mode | grep '^cmdline-override')"
 echo "root=/dev/vda" >"$R/proc/cmdline"
 run
 
