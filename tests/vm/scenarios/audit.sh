@@ -20,9 +20,15 @@
 #     process; the denied load reached no finit_module; the unload's
 #     delete_module SYSCALL (key module-unload); every record's trail_seq and
 #     trail_hash are the trail line's (`audit show` lists it);
-#   - booted with modgate.mode=permissive: with `cmdline-override no` each
-#     gate process records the refused override, with `yes` the load of a
+#   - booted with modgate.mode=permissive: with `cmdline-override no` the
+#     refused override is recorded once in the early segment and once in the
+#     main trail (not once per gate process), with `yes` the load of a
 #     denied module goes ahead as would-deny; both as USER_MAC_STATUS;
+#   - the settings and policy in force: one settings-load and one
+#     policy-load per trail as USER_MAC_POLICY_LOAD, whose sha256 is the
+#     digest of the files listed (each file's sha256 checked on disk); a
+#     broken rule file is one policy-refusal (res=failed, file:line:col)
+#     for two refused gate runs, and the fixed policy a policy-load again;
 #   - audit disabled (auditctl -e 0): `modgate status` says so, the gate still
 #     loads with best-effort and with `audit required` (the trail is what is
 #     required), and those records reach the trail only.
@@ -243,11 +249,13 @@ expect_match "booted-with-modgate.mode=permissive" 'modgate\.mode=permissive' "$
 refused=$(printf '%s' 'modgate.mode=permissive refused (cmdline-override no)' | hexup)
 wait_app 1 USER_MAC_STATUS 'op=cmdline-override'
 expect_match "refused-override-as-USER_MAC_STATUS" \
-	"op=cmdline-override mode=\"enforce\" previous_mode=\"enforce\" context=\"cli\" reason=$refused .*trail_seq=[0-9]+ trail_hash=\"[0-9a-f]{64}\"" \
+	"op=cmdline-override sha256=\"[0-9a-f]{64}\" mode=\"enforce\" previous_mode=\"enforce\" context=\"cli\" reason=$refused .*trail_seq=[0-9]+ trail_hash=\"[0-9a-f]{64}\"" \
 	"$(app USER_MAC_STATUS | head -n1)"
-expect_eq "every-gate-process-recorded-the-refusal" \
+expect_eq "each-trail-record-of-the-refusal-reached-audit" \
 	"$(cat /tmp/segment.copy "$MAIN/trail.jsonl" | grep -c '"type":"cmdline-override"')" \
 	"$(app USER_MAC_STATUS "reason=$refused" | grep -c .)"
+expect_eq "the-refusal-once-in-the-segment-once-in-the-main-trail-not-per-process" "1 1" \
+	"$(grep -c '"type":"cmdline-override"' /tmp/segment.copy) $(grep -c '"type":"cmdline-override"' "$MAIN/trail.jsonl")"
 settings required yes
 check "override-honoured-denied-veth-loads" /sbin/modprobe veth
 check "veth-loaded-permissive" module_loaded veth
@@ -256,7 +264,7 @@ ov=$(app USER_MAC_STATUS 'mode="permissive" previous_mode="enforce"' | tail -n1)
 wd=$(app TRUSTED_APP 'event=decision' 'module="veth"' 'decision="would-deny"' | tail -n1)
 show printf '%s\n' "$ov" "$wd"
 expect_match "honoured-override-as-USER_MAC_STATUS" \
-	"op=cmdline-override mode=\"permissive\" previous_mode=\"enforce\" context=\"cli\" reason=.*trail_seq=[0-9]+ trail_hash=.* res=success" \
+	"op=cmdline-override sha256=\"[0-9a-f]{64}\" mode=\"permissive\" previous_mode=\"enforce\" context=\"cli\" reason=.*trail_seq=[0-9]+ trail_hash=.* res=success" \
 	"$ov"
 expect_eq "override-anchor-is-its-trail-line" "$(field trail_hash "$ov")" \
 	"$(line_hash "$MAIN/trail.jsonl" "$(field trail_seq "$ov")")"
@@ -306,6 +314,53 @@ expect_match "verify-names-file-line-edited" \
 	"early-$segment.jsonl:$deny_seq: edited" "$(cat "$VM_OUT")"
 cp /tmp/segment.copy "$carried"
 check "restored-verifies-again" "$MODGATE" audit verify --anchor "$anchor_main" --anchor "$anchor_early"
+
+section "the settings and policy in force: USER_MAC_POLICY_LOAD, once per change"
+# trail_json FILE SEQ KEY: a member of that trail line
+# (a string member without quotes or backslashes: digests, the files list)
+trail_json() { trail_line "$1" "$2" | sed -n "s/.*\"$3\":\"\([^\"\\\\]*\)\".*/\1/p"; }
+n_runs=$(cat /tmp/segment.copy "$MAIN/trail.jsonl" | grep -c '"type":"decision"')
+expect_eq "policy-load-once-in-the-segment-once-in-the-main-trail" "1 1" \
+	"$(grep -c '"type":"policy-load"' /tmp/segment.copy) $(grep -c '"type":"policy-load"' "$MAIN/trail.jsonl")"
+show printf '%s decision records\n' "$n_runs"
+wait_app 2 USER_MAC_POLICY_LOAD 'op=policy-load'
+expect_eq "each-policy-load-reached-audit" 2 "$(app USER_MAC_POLICY_LOAD 'op=policy-load' | grep -c .)"
+pl=$(app USER_MAC_POLICY_LOAD 'op=policy-load' | grep -v trail_segment | tail -n1)
+show printf '%s\n' "$pl"
+expect_match "policy-load-fields" \
+	'op=policy-load sha256="?[0-9a-f]{64}"? .*mode="enforce" context=.* trail_seq=[0-9]+ trail_hash="[0-9a-f]{64}" .*res=success' "$pl"
+pl_seq=$(field trail_seq "$pl")
+expect_eq "policy-load-anchor-is-its-trail-line" "$(field trail_hash "$pl")" "$(line_hash "$MAIN/trail.jsonl" "$pl_seq")"
+expect_eq "policy-load-sha256-is-the-trail-s" "$(field sha256 "$pl")" "$(trail_json "$MAIN/trail.jsonl" "$pl_seq" sha256)"
+files=$(trail_json "$MAIN/trail.jsonl" "$pl_seq" files)
+show printf 'files: %s\n' "$files"
+expect_eq "policy-load-digest-of-its-files" "$(trail_json "$MAIN/trail.jsonl" "$pl_seq" sha256)" \
+	"$(printf '%s' "$files" | sha256sum | cut -d' ' -f1)"
+expect_match "policy-load-lists-the-rule-file" "$(sha256sum <"$POLICY" | cut -d' ' -f1) $(regex "$POLICY")" "$files"
+bad=0
+for entry in $(printf '%s' "$files" | sed 's/; /;/g' | tr ' ;' '| '); do
+	[ "$(sha256sum <"${entry#*|}" | cut -d' ' -f1)" = "${entry%%|*}" ] || bad=$((bad + 1))
+done
+expect_eq "every-listed-file-s-sha256-on-disk" 0 "$bad"
+cp "$POLICY" /tmp/policy.keep
+printf 'version 1\nallow bogus=1\n' >"$POLICY"
+expect_rc "refused-policy-denies" 1 /sbin/modprobe dummy
+expect_rc "refused-policy-denies-again" 1 /sbin/modprobe dummy
+wait_app 1 USER_MAC_POLICY_LOAD 'op=policy-refusal'
+sleep 0.5
+expect_eq "one-policy-refusal-for-two-refused-runs" 1 "$(app USER_MAC_POLICY_LOAD 'op=policy-refusal' | grep -c .)"
+expect_match "policy-refusal-res-failed" 'op=policy-refusal sha256=.* res=failed' \
+	"$(app USER_MAC_POLICY_LOAD 'op=policy-refusal')"
+# reason is hex-encoded (it holds spaces and quotes); ausearch -i leaves it so
+expect_match "policy-refusal-names-file-line-col" \
+	"reason=$(printf '%s' "$POLICY:2:7: error: unknown key" | hexup)" \
+	"$(app USER_MAC_POLICY_LOAD 'op=policy-refusal')"
+cp /tmp/policy.keep "$POLICY"
+check "fixed-policy-loads" /sbin/modprobe dummy
+check "fixed-policy-modprobe-r" /sbin/modprobe -r dummy
+wait_app 3 USER_MAC_POLICY_LOAD 'op=policy-load'
+expect_eq "the-fixed-policy-is-a-policy-load-again" 3 "$(app USER_MAC_POLICY_LOAD 'op=policy-load' | grep -c .)"
+check "audit-verify-after-the-policy-records" "$MODGATE" audit verify
 
 section "audit disabled: status says so, the trail is what is required"
 check "auditctl-e-0" auditctl -e 0
