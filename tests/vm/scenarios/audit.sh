@@ -362,6 +362,18 @@ wait_app 3 USER_MAC_POLICY_LOAD 'op=policy-load'
 expect_eq "the-fixed-policy-is-a-policy-load-again" 3 "$(app USER_MAC_POLICY_LOAD 'op=policy-load' | grep -c .)"
 check "audit-verify-after-the-policy-records" "$MODGATE" audit verify
 
+section "audit export over the trail the VM produced"
+check "audit-export-json" sh -c "'$MODGATE' audit export --format json >/tmp/export.json"
+check "audit-export-csv" sh -c "'$MODGATE' audit export --format csv >/tmp/export.csv"
+records=$(cat "$MAIN"/*.jsonl | grep -c .)
+expect_eq "json-is-one-array" "[]" "$(head -c 1 /tmp/export.json)$(tr -d ' \n' </tmp/export.json | tail -c 1)"
+expect_eq "json-has-every-record" "$records" "$(grep -o '"source_line":' /tmp/export.json | grep -c .)"
+expect_eq "csv-has-every-record" "$records" "$(($(grep -c . /tmp/export.csv) - 1))"
+expect_match "csv-header" '^"?seq"?,' "$(head -n 1 /tmp/export.csv)"
+expect_match "json-has-the-dummy-load" '"module": ?"dummy"' "$(cat /tmp/export.json)"
+expect_match "csv-filtered-by-module" 'dummy' \
+	"$("$MODGATE" audit export --format csv --module dummy | tail -n +2 | head -n 1)"
+
 section "audit disabled: status says so, the trail is what is required"
 check "auditctl-e-0" auditctl -e 0
 "$MODGATE" status >/tmp/status.out 2>&1
