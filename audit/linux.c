@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include <errno.h>
-#include <libaudit.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "audit/libaudit-dl.h"
 #include "audit/linux.h"
 #include "audit/record.h"
 #include "common/strbuf.h"
@@ -16,15 +16,17 @@
 
 enum linux_audit_state linux_audit_probe(void)
 {
-	int fd = audit_open();
+	if (libaudit_load() < 0)
+		return LINUX_AUDIT_NO_LIBRARY;
+	int fd = libaudit.audit_open();
 	int r;
 
 	if (fd < 0)
 		return errno == EPROTONOSUPPORT || errno == EAFNOSUPPORT || errno == EINVAL
 			       ? LINUX_AUDIT_NO_KERNEL
 			       : LINUX_AUDIT_ERROR;
-	r = audit_is_enabled(fd);
-	audit_close(fd);
+	r = libaudit.audit_is_enabled(fd);
+	libaudit.audit_close(fd);
 	if (r > 0)
 		return LINUX_AUDIT_ENABLED;
 	if (r == 0)
@@ -51,6 +53,8 @@ const char *linux_audit_state_str(enum linux_audit_state s)
 		return "not available: not in the initial user namespace";
 	case LINUX_AUDIT_NO_PERMISSION:
 		return "not available: no permission (CAP_AUDIT_WRITE, CAP_AUDIT_CONTROL)";
+	case LINUX_AUDIT_NO_LIBRARY:
+		return "not available: libaudit could not be loaded";
 	default:
 		return "unknown: the kernel did not answer";
 	}
@@ -129,7 +133,7 @@ static int append_str(struct strbuf *out, const char *key, const char *v)
 	/* A copy: libaudit honours the length only when it hex-encodes, and
 	 * quotes the whole C string otherwise. */
 	_cleanup_free_ char *cut = strndup(v, n);
-	if (!cut || !(enc = audit_encode_nv_string(key, cut, 0)))
+	if (!cut || !(enc = libaudit.audit_encode_nv_string(key, cut, 0)))
 		return -ENOMEM;
 	r = strbuf_appendf(out, " %s", enc);
 	free(enc);
@@ -169,6 +173,9 @@ int linux_audit_format(const struct audit_event *ev, const struct trail_anchor *
 
 	if (!type)
 		return -EINVAL;
+	/* Its quoting and hex encoding are libaudit's (append_str). */
+	if ((r = libaudit_load()) < 0)
+		return r;
 	strbuf_clear(out);
 	if (ev->type == AUDIT_EV_DECISION || ev->type == AUDIT_EV_RESULT) {
 		/* op=module-load event=decision: op= values use dashes. */
@@ -207,7 +214,7 @@ static const char *terminal(const char *tty)
 	return tty;
 }
 
-/* One netlink socket per process, opened on first use. */
+/* One netlink socket per process, opened on first use; libaudit with it. */
 static int audit_fd(void)
 {
 	static bool tried;
@@ -215,7 +222,9 @@ static int audit_fd(void)
 
 	if (!tried) {
 		tried = true;
-		fd = audit_open();
+		if ((err = libaudit_load()) < 0)
+			return err;
+		fd = libaudit.audit_open();
 		if (fd < 0)
 			err = errno == EPROTONOSUPPORT || errno == EAFNOSUPPORT || errno == EINVAL
 				      ? -ENOPROTOOPT
@@ -236,8 +245,8 @@ int linux_audit_send(const struct audit_event *ev, const struct trail_anchor *an
 	if (msg.len >= MAX_AUDIT_MESSAGE_LENGTH - 512)
 		return -E2BIG;
 	errno = 0;
-	r = audit_log_user_message(fd, linux_audit_type(ev->type), msg.buf, NULL, NULL,
-				   terminal(ev->tty), linux_audit_res(ev));
+	r = libaudit.audit_log_user_message(fd, linux_audit_type(ev->type), msg.buf, NULL, NULL,
+					    terminal(ev->tty), linux_audit_res(ev));
 	if (r > 0)
 		return 0;
 	/* libaudit reports "not in the initial user namespace" (the kernel's

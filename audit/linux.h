@@ -30,6 +30,7 @@ enum linux_audit_state {
 	LINUX_AUDIT_NO_KERNEL,	   /* no audit in this kernel */
 	LINUX_AUDIT_NOT_INIT_NS,   /* not in the initial user namespace */
 	LINUX_AUDIT_NO_PERMISSION, /* lacking CAP_AUDIT_WRITE / CAP_AUDIT_CONTROL */
+	LINUX_AUDIT_NO_LIBRARY,	   /* libaudit could not be loaded */
 	LINUX_AUDIT_ERROR,
 };
 

@@ -24,13 +24,21 @@
 #include <sys/statfs.h>
 #include <unistd.h>
 
-#include <bpf/libbpf.h>
-
 #include "common/macros.h"
 #include "common/strbuf.h"
 #include "lsm/internal.h"
+#include "lsm/libbpf-dl.h"
 #include "lsm/lsm.h"
 #include "lsm/sysbpf.h"
+
+/* The skeleton's inline functions call libbpf by name; through the table
+ * here, so that the binary does not link libbpf (lsm/libbpf-dl.h). A libbpf
+ * function the skeleton calls and this list misses fails the link. */
+#define bpf_object__open_skeleton    libbpf.bpf_object__open_skeleton
+#define bpf_object__load_skeleton    libbpf.bpf_object__load_skeleton
+#define bpf_object__attach_skeleton  libbpf.bpf_object__attach_skeleton
+#define bpf_object__detach_skeleton  libbpf.bpf_object__detach_skeleton
+#define bpf_object__destroy_skeleton libbpf.bpf_object__destroy_skeleton
 #include "modgate.skel.h"
 
 #ifndef BPF_FS_MAGIC
@@ -82,8 +90,8 @@ static int write_config(struct modgate_bpf *skel, const struct lsm_settings *s)
 		c.flags |= LSM_CFG_ENFORCE;
 	if (s->refuse_userns)
 		c.flags |= LSM_CFG_REFUSE_USERNS;
-	int r = bpf_map__update_elem(skel->maps.mg_config, &zero, sizeof(zero), &c, sizeof(c),
-				     BPF_ANY);
+	int r = libbpf.bpf_map__update_elem(skel->maps.mg_config, &zero, sizeof(zero), &c,
+					    sizeof(c), BPF_ANY);
 	return r < 0 ? r : 0;
 }
 
@@ -132,19 +140,19 @@ static int pin_all(struct modgate_bpf *skel, const char *dir)
 	for (size_t i = 0; i < ARRAY_SIZE(maps); i++) {
 		r = lsm_path(path, sizeof(path), dir, lsm_map_pins[i]);
 		if (r == 0)
-			r = bpf_map__pin(maps[i], path);
+			r = libbpf.bpf_map__pin(maps[i], path);
 		if (r < 0)
 			return r;
 	}
 	for (size_t i = 0; i < LSM_N_HOOKS; i++) {
-		struct bpf_link *link = bpf_program__attach_lsm(progs[i]);
+		struct bpf_link *link = libbpf.bpf_program__attach_lsm(progs[i]);
 		if (!link)
 			return -errno;
 		r = lsm_path(path, sizeof(path), dir, lsm_link_pins[i]);
 		if (r == 0)
-			r = bpf_link__pin(link, path);
+			r = libbpf.bpf_link__pin(link, path);
 		/* The pin holds the link now; the process's fd goes. */
-		bpf_link__destroy(link);
+		libbpf.bpf_link__destroy(link);
 		if (r < 0)
 			return r;
 	}
@@ -173,7 +181,10 @@ int lsm_enable(const struct lsm_settings *s)
 		return r < 0 ? r : 1;
 	}
 	strbuf_clear(&libbpf_log);
-	libbpf_set_print(keep_log);
+	r = libbpf_load();
+	if (r < 0)
+		return failed("load libbpf", r);
+	libbpf.libbpf_set_print(keep_log);
 	r = ensure_bpffs();
 	if (r < 0)
 		return failed("mount bpffs on " BPF_FS, r);

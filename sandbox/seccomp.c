@@ -13,7 +13,6 @@
  */
 #include <errno.h>
 #include <linux/seccomp.h>
-#include <seccomp.h>
 #include <stdlib.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -22,6 +21,7 @@
 
 #include "common/macros.h"
 #include "sandbox/filter.h"
+#include "sandbox/libseccomp-dl.h"
 
 #define A SANDBOX_ROLE_DECOMPRESS
 #define B SANDBOX_ROLE_PARSE
@@ -56,8 +56,8 @@ const size_t sandbox_n_syscalls = ARRAY_SIZE(sandbox_syscalls);
 static int add_fd_rules(scmp_filter_ctx ctx, int nr, const int *fds, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
-		int r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1,
-					 SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)fds[i]));
+		int r = libseccomp.seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1,
+						    SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)fds[i]));
 		if (r < 0)
 			return r;
 	}
@@ -67,25 +67,27 @@ static int add_fd_rules(scmp_filter_ctx ctx, int nr, const int *fds, size_t n)
 static int add_mmap_rules(scmp_filter_ctx ctx, int nr, const struct sandbox_fdset *fds)
 {
 	struct scmp_arg_cmp noexec = SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0);
-	int r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 2, noexec,
-				 SCMP_A3(SCMP_CMP_MASKED_EQ, MAP_ANONYMOUS, MAP_ANONYMOUS));
+	int r = libseccomp.seccomp_rule_add(
+		ctx, SCMP_ACT_ALLOW, nr, 2, noexec,
+		SCMP_A3(SCMP_CMP_MASKED_EQ, MAP_ANONYMOUS, MAP_ANONYMOUS));
 	for (size_t i = 0; r >= 0 && i < fds->n_in; i++)
-		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 3, noexec,
-				     SCMP_A3(SCMP_CMP_MASKED_EQ, MAP_ANONYMOUS | MAP_SHARED, 0),
-				     SCMP_A4(SCMP_CMP_EQ, (scmp_datum_t)fds->in[i]));
+		r = libseccomp.seccomp_rule_add(
+			ctx, SCMP_ACT_ALLOW, nr, 3, noexec,
+			SCMP_A3(SCMP_CMP_MASKED_EQ, MAP_ANONYMOUS | MAP_SHARED, 0),
+			SCMP_A4(SCMP_CMP_EQ, (scmp_datum_t)fds->in[i]));
 	return r;
 }
 
 static int add_row(scmp_filter_ctx ctx, const struct sandbox_syscall *row,
 		   const struct sandbox_fdset *fds)
 {
-	int nr = seccomp_syscall_resolve_name(row->name);
+	int nr = libseccomp.seccomp_syscall_resolve_name(row->name);
 	if (nr == __NR_SCMP_ERROR)
 		return 0; /* not a syscall on this architecture: nothing to allow */
 
 	switch (row->args) {
 	case SB_ARGS_ANY:
-		return seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 0);
+		return libseccomp.seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 0);
 	case SB_ARGS_READ_FD:
 		return add_fd_rules(ctx, nr, fds->in, fds->n_in);
 	case SB_ARGS_WRITE_FD:
@@ -93,11 +95,11 @@ static int add_row(scmp_filter_ctx ctx, const struct sandbox_syscall *row,
 	case SB_ARGS_MMAP:
 		return add_mmap_rules(ctx, nr, fds);
 	case SB_ARGS_NOEXEC:
-		return seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1,
-					SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0));
+		return libseccomp.seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1,
+						   SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0));
 	case SB_ARGS_MADVISE:
-		return seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1,
-					SCMP_A2(SCMP_CMP_EQ, MADV_DONTNEED));
+		return libseccomp.seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1,
+						   SCMP_A2(SCMP_CMP_EQ, MADV_DONTNEED));
 	}
 	return -EINVAL;
 }
@@ -110,7 +112,7 @@ static int export_program(scmp_filter_ctx ctx, struct sock_fprog *out)
 
 	if (fd < 0)
 		return -errno;
-	int r = seccomp_export_bpf(ctx, fd);
+	int r = libseccomp.seccomp_export_bpf(ctx, fd);
 	if (r < 0)
 		return r;
 	if (fstat(fd, &st) < 0)
@@ -132,23 +134,26 @@ static int export_program(scmp_filter_ctx ctx, struct sock_fprog *out)
 int sandbox_seccomp_compile(enum sandbox_role role, const struct sandbox_fdset *fds,
 			    struct sock_fprog *out)
 {
-	/* Default: kill the whole process, not just the thread, so the parent
-	 * sees SIGSYS and no half-dead child is left writing a reply. */
-	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_KILL_PROCESS);
+	scmp_filter_ctx ctx;
 	int r;
 
 	*out = (struct sock_fprog){0};
+	if ((r = libseccomp_load()) < 0)
+		return r;
+	/* Default: kill the whole process, not just the thread, so the parent
+	 * sees SIGSYS and no half-dead child is left writing a reply. */
+	ctx = libseccomp.seccomp_init(SCMP_ACT_KILL_PROCESS);
 	if (!ctx)
 		return -ENOMEM;
 	/* seccomp_init() adds only the native architecture; any other ABI (i386
 	 * via int 0x80, x32) gets this action before any rule is looked at. */
-	r = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS);
+	r = libseccomp.seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS);
 	for (size_t i = 0; r >= 0 && i < sandbox_n_syscalls; i++)
 		if (sandbox_syscalls[i].roles & (unsigned int)role)
 			r = add_row(ctx, &sandbox_syscalls[i], fds);
 	if (r >= 0)
 		r = export_program(ctx, out);
-	seccomp_release(ctx);
+	libseccomp.seccomp_release(ctx);
 	return r < 0 ? r : 0;
 }
 

@@ -25,6 +25,17 @@ index_tree() {
 # libs_of FILE: the shared libraries and dynamic loader FILE needs.
 libs_of() { ldd "$1" 2>/dev/null | grep -o '/[^ ]*' || true; }
 
+# dlopen_libs_of FILE: the libraries FILE opens on first use, which ldd does
+# not see: the sonames in its .note.dlopen (common/dlopen.h), as the host's
+# loader resolves them.
+dlopen_libs_of() {
+	local so
+	for so in $(objcopy -O binary --only-section=.note.dlopen "$1" /dev/stdout 2>/dev/null |
+		tr '\0' '\n' | grep -ao '"soname":\["[^]]*' | grep -o 'lib[^"]*'); do
+		/sbin/ldconfig -p | awk -v so="$so" '$1 == so { print $NF; exit }'
+	done
+}
+
 # copy_libs DEST FILE...: every library FILE needs, at its own path under DEST,
 # resolved through symlinks, unless the base archive (list in $base_files)
 # already holds it.
@@ -61,6 +72,11 @@ stage_modgate() {
 	local dest=$1 modgate=$2 t
 	install -D -m 0755 "$modgate" "$dest/usr/bin/modgate"
 	copy_libs "$dest" "$modgate"
+	for t in $(dlopen_libs_of "$modgate"); do
+		grep -qxF "$t" "${base_files:-/dev/null}" || [ -e "$dest$t" ] ||
+			install -D -m 0755 "$(readlink -f "$t")" "$dest$t"
+		copy_libs "$dest" "$t"
+	done
 	mkdir -p "$dest/usr/sbin" "$dest/usr/lib/modgate"
 	for t in modprobe insmod rmmod lsmod modinfo depmod; do
 		ln -sf ../bin/modgate "$dest/usr/sbin/$t"
