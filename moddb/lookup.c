@@ -101,6 +101,19 @@ static int db_index(struct moddb *db, int which, struct index **out)
 	return 0;
 }
 
+enum index_reader moddb_preload(struct moddb *db)
+{
+	static const int required[] = {IDX_DEP, IDX_ALIAS, IDX_SYMBOLS, IDX_BUILTIN};
+	for (size_t i = 0; i < ARRAY_SIZE(required); i++) {
+		struct index *idx;
+		/* An index that cannot be had now is an error of the lookup that
+		 * needs it later; here it only means no preload. */
+		if (db_index(db, required[i], &idx) < 0 || !idx)
+			return db->rd = INDEX_READER_STREAM;
+	}
+	return db->rd = INDEX_READER_MMAP;
+}
+
 static int db_search(struct moddb *db, int which, const char *key, bool wild,
 		     struct index_values *vals)
 {

@@ -51,6 +51,12 @@ struct moddb_matches {
  * against the working directory before using it). rd: which libkmod reader's
  * ordering to reproduce. Indexes are opened on first use. */
 int moddb_open(const char *dirname, enum index_reader rd, struct moddb **out);
+/* kmod_load_resources(): map modules.dep, .alias, .symbols and .builtin now
+ * (.builtin.alias stays optional). All four mapped: lookups order values as
+ * libkmod's mmap reader does, which is modprobe's and udev's; otherwise as
+ * its stream reader. Sets and returns the reader; the indexes stay open for
+ * the lookups. */
+enum index_reader moddb_preload(struct moddb *db);
 void moddb_close(struct moddb *db);
 const char *moddb_dirname(const struct moddb *db);
 /* After an error other than -ENOENT/-ENOMEM: "<index path>: <what is wrong>". */

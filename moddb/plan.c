@@ -488,18 +488,3 @@ char *plan_options_concat(const char *config_opts, const char *extra)
 		return asprintf(&r, "%s %s", config_opts, extra ? extra : "") < 0 ? NULL : r;
 	return strdup(extra);
 }
-
-enum index_reader plan_index_reader(const char *dirname)
-{
-	static const char *const required[] = {"modules.dep.bin", "modules.alias.bin",
-					       "modules.symbols.bin", "modules.builtin.bin"};
-	char path[PATH_MAX];
-	for (size_t i = 0; i < ARRAY_SIZE(required); i++) {
-		struct index *idx;
-		int n = snprintf(path, sizeof(path), "%s/%s", dirname, required[i]);
-		if (n < 0 || (size_t)n >= sizeof(path) || index_open(AT_FDCWD, path, &idx) < 0)
-			return INDEX_READER_STREAM;
-		index_close(idx);
-	}
-	return INDEX_READER_MMAP;
-}

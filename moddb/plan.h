@@ -109,11 +109,6 @@ static inline void plan_list_releasep(struct plan_list *l)
  * trailing space is kmod's). NULL when both are empty. */
 char *plan_options_concat(const char *config_opts, const char *extra);
 
-/* Which libkmod index reader modprobe ends up using over dirname: the mmap
- * one when kmod_load_resources() can map modules.dep, .alias, .symbols and
- * .builtin (.builtin.alias is optional), else the stream one. */
-enum index_reader plan_index_reader(const char *dirname);
-
 /* libkmod's path_make_absolute_cwd(): relative paths joined to the working
  * directory. NULL on allocation failure. */
 char *plan_absolute_path(const char *path);

@@ -572,8 +572,9 @@ static int setup(struct modprobe *mp)
 		return r;
 	}
 	mp->threshold = mp->verbose;
-	mp->rd = plan_index_reader(mp->dirname);
-	r = moddb_open(mp->dirname, mp->rd, &mp->db);
+	r = moddb_open(mp->dirname, INDEX_READER_STREAM, &mp->db);
+	if (r == 0)
+		mp->rd = moddb_preload(mp->db);
 	if (r == 0)
 		r = plan_new(mp->db, &mp->cfg, &mp->plan);
 	if (r == 0)

@@ -69,7 +69,9 @@ int policy_tree_open(struct policy_tree *t, const char *root, const char *versio
 		return -ENOMEM;
 	r = config_under_root(t, root);
 	if (r == 0)
-		r = moddb_open(t->dirname, plan_index_reader(t->dirname), &t->db);
+		r = moddb_open(t->dirname, INDEX_READER_STREAM, &t->db);
+	if (r == 0)
+		moddb_preload(t->db);
 	if (r == 0)
 		r = plan_new(t->db, &t->cfg, &t->plan);
 	if (r < 0) {
