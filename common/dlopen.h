@@ -28,6 +28,7 @@
  */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -57,6 +58,7 @@ int dl_library_load(struct dl_library *lib);
  * once as X(t, function):
  *	struct <t>_api { one typed pointer per function };  (DL_API)
  *	extern struct <t>_api t;  int t##_load(void);       (the header's)
+ *	bool t##_loaded(void): loaded already (for code that may not load)
  *	DL_DEFINE(t, LIST, soname, feature, priority, needed_for)  (the .c file's)
  * With -Ddlopen=disabled the table is initialised with the functions the
  * binary links, and t##_load() always succeeds. */
@@ -68,6 +70,7 @@ int dl_library_load(struct dl_library *lib);
 		LIST(DL_MEMBER, t)                                                                 \
 	};                                                                                         \
 	extern struct t##_api t;                                                                   \
+	bool t##_loaded(void);                                                                     \
 	int t##_load(void)
 
 #define DL_NOTE_JSON(so_name, feature, prio, why)                                                  \
@@ -93,6 +96,10 @@ int dl_library_load(struct dl_library *lib);
 		.symbols = t##_symbols,                                                            \
 		.n_symbols = sizeof(t##_symbols) / sizeof(t##_symbols[0]),                         \
 	};                                                                                         \
+	bool t##_loaded(void)                                                                      \
+	{                                                                                          \
+		return t##_library.state == 1;                                                     \
+	}                                                                                          \
 	int t##_load(void)                                                                         \
 	{                                                                                          \
 		return dl_library_load(&t##_library);                                              \
@@ -100,6 +107,10 @@ int dl_library_load(struct dl_library *lib);
 #else
 #define DL_DEFINE(t, LIST, so_name, feature, prio, why)                                            \
 	struct t##_api t = {LIST(DL_LINKED, t)};                                                   \
+	bool t##_loaded(void)                                                                      \
+	{                                                                                          \
+		return true;                                                                       \
+	}                                                                                          \
 	int t##_load(void)                                                                         \
 	{                                                                                          \
 		return 0;                                                                          \

@@ -31,6 +31,7 @@
 #include "inspect/reply.h"
 #include "inspect/spawn.h"
 #include "sandbox/decode.h"
+#include "sandbox/libz-dl.h"
 #include "sandbox/roles.h"
 
 #define ALL_SEALS (F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE)
@@ -111,11 +112,16 @@ static int run_decompress(int fd, int memfd, enum wire_compression kind,
 		.fsize_limit = lim->max_module_bytes,
 		.as_headroom = DECOMPRESS_HEADROOM,
 		.cpu_seconds = cpu_seconds(lim),
+		.prepare = kind == WIRE_COMP_GZIP ? sandbox_gzip_prepare : NULL,
 		.arg_len = sizeof(job),
 	};
 	struct child_reply rep;
 	enum wire_compression got = WIRE_COMP_NONE;
 
+	/* zlib is opened on first use, by the child before its filter; here
+	 * first, so that a missing library is named where stderr is open. */
+	if (kind == WIRE_COMP_GZIP && libz_load() < 0)
+		return fail(err, -ELIBACC, "gzip: zlib could not be loaded");
 	int r = child_run_and_read(&p, sandbox_decompress_run, &job, lim->timeout_ms, &rep, err);
 	if (r < 0)
 		return r;

@@ -129,7 +129,7 @@ static int worker_start(struct pool *p, struct worker *w)
 			.n_out_fds = 1,
 			.fsize_limit = p->lim->max_module_bytes,
 			.as_headroom = p->lim->max_module_bytes + WORKER_HEADROOM,
-			.prepare = sandbox_parse_prepare,
+			.prepare = sandbox_worker_prepare,
 			.arg_len = sizeof(f),
 		};
 		r = child_start(&sp, sandbox_worker_run, &f, p->lim->timeout_ms, &w->c);

@@ -10,6 +10,7 @@
 
 #include "common/macros.h"
 #include "sandbox/decode.h"
+#include "sandbox/libz-dl.h"
 #include "sandbox/roles.h"
 #include "sandbox/wire.h"
 
@@ -43,6 +44,19 @@ int sandbox_decompress_run(void *arg, int reply_fd)
 	r = wire_send(&w, reply_fd);
 	wire_writer_release(&w);
 	return r;
+}
+
+int sandbox_gzip_prepare(void *arg)
+{
+	(void)arg;
+	return libz_load();
+}
+
+int sandbox_worker_prepare(void *arg)
+{
+	/* Any module of the tree may be gzip; without zlib, only those fail. */
+	libz_load();
+	return sandbox_parse_prepare(arg);
 }
 
 int sandbox_parse_prepare(void *arg)

@@ -16,6 +16,12 @@ struct decompress_job {
 	uint64_t cap;
 };
 int sandbox_decompress_run(void *job, int reply_fd);
+/* prepare for a child A given a gzip file: zlib, opened before the filter
+ * (sandbox/libz-dl.h). */
+int sandbox_gzip_prepare(void *job);
+/* prepare for a depmod worker (sandbox/worker.h): zlib when it can be had,
+ * then sandbox_parse_prepare. */
+int sandbox_worker_prepare(void *job);
 
 /* Child B: parse the size bytes of fd (the sealed, read-only memfd).
  * Replies WIRE_MSG_FACTS or _ERROR. prepare: OpenSSL set up before the filter. */

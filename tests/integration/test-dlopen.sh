@@ -8,7 +8,7 @@
 . "$(dirname "$0")/lib.sh"
 MODGATE=$1
 MODE=$3
-LAZY="libaudit libseccomp libbpf libelf"
+LAZY="libaudit libseccomp libbpf libelf libz"
 
 needed=$(readelf -d "$MODGATE" | sed -n 's/.*(NEEDED).*\[\(.*\)\]$/\1/p')
 for lib in $LAZY; do
@@ -20,7 +20,7 @@ for lib in $LAZY; do
 	fi
 done
 if [ "$MODE" = linked ]; then
-	for lib in libaudit libseccomp; do
+	for lib in libaudit libseccomp libz; do
 		case " $(echo $needed) " in
 		*" $lib."*) ok "$lib is linked (-Ddlopen=disabled)" ;;
 		*) not_ok "$lib is linked (-Ddlopen=disabled)" "$needed" ;;
@@ -32,7 +32,7 @@ fi
 
 # Each is named in the binary's .note.dlopen, for packaging and tests/vm.
 note=$(objcopy -O binary --only-section=.note.dlopen "$MODGATE" /dev/stdout | tr '\0' '\n')
-for lib in libaudit libseccomp $([ "$4" = lsm ] && echo libbpf); do
+for lib in libaudit libseccomp libz $([ "$4" = lsm ] && echo libbpf); do
 	expect_eq "$lib in .note.dlopen" 1 "$(grep -ac "\"soname\":\[\"$lib\.so\.[0-9]*\"\]" <<<"$note")"
 done
 
@@ -57,7 +57,7 @@ expect_eq "audit status maps libaudit" 1 "$(grep -c . <<<"$soname")"
 # A library of that name without the symbols: refused whole, with its name,
 # the symbol and what needed it; the command goes on without Linux audit.
 mkdir "$TMP/lib"
-cp "$(ldd "$MODGATE" | awk '$1 ~ /^libz\.so/ {print $3}')" "$TMP/lib/$soname"
+cp "$(ldd "$MODGATE" | awk '$1 ~ /^liblzma\.so/ {print $3}')" "$TMP/lib/$soname"
 LD_LIBRARY_PATH=$TMP/lib "$MODGATE" audit status >"$TMP/out" 2>"$TMP/err"
 expect_eq "status without libaudit" "linux audit: not available: libaudit could not be loaded" \
 	"$(grep '^linux audit:' "$TMP/out")"
