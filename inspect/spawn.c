@@ -46,6 +46,7 @@
 #include "common/macros.h"
 #include "inspect/reply.h"
 #include "inspect/spawn.h"
+#include "sandbox/libcapng-dl.h"
 #include "sandbox/wire.h"
 #include "sandbox/zygote.h"
 
@@ -394,6 +395,9 @@ int child_start(const struct sandbox_params *p, sandbox_fn fn, void *arg, unsign
 	int pfd[2], r;
 
 	*c = (struct child_proc){.pid = -1, .pidfd = -1, .reply_fd = -1, .timeout_ms = timeout_ms};
+	/* Loaded here, before any fork, so no child (nor the zygote) opens it. */
+	if ((r = libcapng_load()) < 0)
+		return r;
 	if (pipe2(pfd, O_CLOEXEC) < 0)
 		return -errno;
 	/* Only our end is non-blocking: the child's writes must block on a full

@@ -4,7 +4,6 @@
  * sandbox/child.h). Runs before any untrusted byte is read, so it may use
  * files (/proc/self/uid_map) and libraries freely; the filter goes on last.
  */
-#include <cap-ng.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -19,6 +18,7 @@
 
 #include "common/fileio.h"
 #include "sandbox/child.h"
+#include "sandbox/libcapng-dl.h"
 
 #define NOBODY	     65534
 #define MAX_KEEP_FDS 16
@@ -226,9 +226,13 @@ int sandbox_drop_privileges(uid_t uid, gid_t gid)
 			return r;
 	}
 	/* Whatever survived (a failed id change in a user namespace, a non-root
-	 * process with file capabilities): gone now. Dropping is always allowed. */
-	capng_clear(CAPNG_SELECT_CAPS);
-	if (capng_apply(CAPNG_SELECT_CAPS) < 0)
+	 * process with file capabilities): gone now. Dropping is always allowed.
+	 * libcap-ng is loaded already where the parent made this child
+	 * (child_start); loading it here otherwise is still before the filter. */
+	if (libcapng_load() < 0)
+		return -EPERM;
+	libcapng.capng_clear(CAPNG_SELECT_CAPS);
+	if (libcapng.capng_apply(CAPNG_SELECT_CAPS) < 0)
 		return -EPERM;
 	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
 		return -errno;

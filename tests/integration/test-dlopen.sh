@@ -8,7 +8,7 @@
 . "$(dirname "$0")/lib.sh"
 MODGATE=$1
 MODE=$3
-LAZY="libaudit libseccomp libbpf libelf libz"
+LAZY="libaudit libseccomp libbpf libelf libz libcap-ng"
 
 needed=$(readelf -d "$MODGATE" | sed -n 's/.*(NEEDED).*\[\(.*\)\]$/\1/p')
 for lib in $LAZY; do
@@ -20,7 +20,7 @@ for lib in $LAZY; do
 	fi
 done
 if [ "$MODE" = linked ]; then
-	for lib in libaudit libseccomp libz; do
+	for lib in libaudit libseccomp libz libcap-ng; do
 		case " $(echo $needed) " in
 		*" $lib."*) ok "$lib is linked (-Ddlopen=disabled)" ;;
 		*) not_ok "$lib is linked (-Ddlopen=disabled)" "$needed" ;;
@@ -32,7 +32,7 @@ fi
 
 # Each is named in the binary's .note.dlopen, for packaging and tests/vm.
 note=$(objcopy -O binary --only-section=.note.dlopen "$MODGATE" /dev/stdout | tr '\0' '\n')
-for lib in libaudit libseccomp libz $([ "$4" = lsm ] && echo libbpf); do
+for lib in libaudit libseccomp libz libcap-ng $([ "$4" = lsm ] && echo libbpf); do
 	expect_eq "$lib in .note.dlopen" 1 "$(grep -ac "\"soname\":\[\"$lib\.so\.[0-9]*\"\]" <<<"$note")"
 done
 
