@@ -334,9 +334,13 @@ static int plan(struct modinfo_ctx *c, char **args, int n, bool modname, struct 
 		if (a->abs && a->name)
 			paths[np++] = a->abs;
 	}
+	/* Two workers a CPU: a worker waits for each of its sandboxed children
+	 * (created, run, reaped in turn), and a second one fills those gaps
+	 * (1,000 .ko.xz on 2 CPUs: 1,244 ms with one a CPU, 1,160 with two,
+	 * 1,165 with three). */
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	if (!(c->o.field && streq(c->o.field, "filename")) && cpus > 1 && np > 1)
-		c->pf = prefetch_start(paths, np, (unsigned int)MIN(cpus, 16));
+		c->pf = prefetch_start(paths, np, (unsigned int)MIN(cpus * 2, 16));
 	return 0;
 }
 
