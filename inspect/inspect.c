@@ -31,6 +31,8 @@
 #include "inspect/reply.h"
 #include "inspect/spawn.h"
 #include "sandbox/decode.h"
+#include "sandbox/libcapng-dl.h"
+#include "sandbox/libseccomp-dl.h"
 #include "sandbox/libz-dl.h"
 #include "sandbox/roles.h"
 
@@ -285,6 +287,16 @@ int inspect_file(int dirfd, const char *path, const struct inspect_limits *lim,
 	out->size = size;
 	out->compression = kind;
 	return 0;
+}
+
+int inspect_prepare(void)
+{
+	int r = libcapng_load();
+	if (r == 0)
+		r = libseccomp_load();
+	if (r == 0)
+		r = decode_crypto_init();
+	return r;
 }
 
 void inspected_release(struct inspected *in)

@@ -45,3 +45,10 @@ int inspect_file(int dirfd, const char *path, const struct inspect_limits *lim,
 		 struct inspected *out, struct strbuf *err);
 
 void inspected_release(struct inspected *in);
+
+/* What every inspecting process sets up once (libcap-ng and libseccomp
+ * opened, OpenSSL's tables for child B), done now: a process about to fork
+ * inspecting workers (modinfo, verify) calls it first, so the workers
+ * inherit it instead of each doing it. 0 or -errno; inspect_file() does what
+ * is missing anyway. */
+int inspect_prepare(void);

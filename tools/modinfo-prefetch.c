@@ -126,6 +126,9 @@ struct prefetch *prefetch_start(char *const *paths, size_t n, unsigned int worke
 		return NULL;
 	}
 	*p = (struct prefetch){paths, n, 0, p->w, 0};
+	/* set up once here, inherited by every worker (a failure: each worker
+	 * meets it on its own file and says so there) */
+	(void)inspect_prepare();
 	/* nothing buffered may be written twice by a fork */
 	fflush(stdout);
 	fflush(stderr);

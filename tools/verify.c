@@ -242,6 +242,7 @@ static bool run_parallel(const struct trust_store *ts, char **files, size_t n, u
 	p.done = calloc(n, sizeof(*p.done));
 	if (!p.text || !p.valid || !p.done)
 		w = 0;
+	(void)inspect_prepare(); /* once, for every worker (inspect.h) */
 	fflush(stdout);
 	for (unsigned int i = 0; i < w; i++) {
 		int pfd[2];
