@@ -46,6 +46,7 @@
 #define READ_GROW_MIN	(64u << 10)
 #define MAX_WORKERS	64
 
+void (*inspect_pool_test_dispatching)(pid_t worker, size_t job);
 void (*inspect_pool_test_dispatched)(pid_t worker, size_t job);
 
 struct worker {
@@ -328,6 +329,8 @@ static void dispatch(struct pool *p, struct worker *w)
 		w->busy = true;
 		w->job = job;
 		w->deadline_ns = now_ns() + (uint64_t)p->lim->timeout_ms * 1000000ull;
+		if (inspect_pool_test_dispatching)
+			inspect_pool_test_dispatching(w->c.pid, job);
 		r = send_bytes(w, &msg, sizeof(msg));
 		if (r == 0 && fd >= 0)
 			r = stream_input(w, fd, msg.size);

@@ -28,9 +28,11 @@
 typedef void (*pool_done_fn)(void *ctx, size_t job, int err, const struct child_reply *facts,
 			     const char *why);
 
-/* Test seam, NULL unless a test binary sets it: called right after a job
- * was handed to a worker (the tests kill or stop that worker to prove a
- * crashed or hung worker fails its job only). */
+/* Test seams, NULL unless a test binary sets them: called right before and
+ * right after a job is handed to a worker (the tests stop that worker before,
+ * so it cannot finish the job first, and kill it after, to prove a crashed
+ * or hung worker fails its job only). */
+extern void (*inspect_pool_test_dispatching)(pid_t worker, size_t job);
 extern void (*inspect_pool_test_dispatched)(pid_t worker, size_t job);
 
 /* Inspect paths[0..n) with `workers` workers (0: one per online CPU, never

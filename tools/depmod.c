@@ -209,15 +209,22 @@ static int set_dirs(struct opts *o, const char *kversion)
 #include "inspect/pool.h"
 
 /* The test binary only: kill (or stop, to force a timeout) the worker that
- * gets job MODGATE_TEST_DEPMOD_KILL_JOB / MODGATE_TEST_DEPMOD_STOP_JOB. */
+ * gets job MODGATE_TEST_DEPMOD_KILL_JOB / MODGATE_TEST_DEPMOD_STOP_JOB. The
+ * worker is stopped before the job is handed over: stopped after, a quick
+ * worker could have answered it already, and the test would prove nothing
+ * (and fail now and then). */
 static long kill_job = -1, stop_job = -1;
+
+static void test_dispatching(pid_t worker, size_t job)
+{
+	if ((long)job == kill_job || (long)job == stop_job)
+		kill(worker, SIGSTOP);
+}
 
 static void test_dispatched(pid_t worker, size_t job)
 {
 	if ((long)job == kill_job)
 		kill(worker, SIGKILL);
-	if ((long)job == stop_job)
-		kill(worker, SIGSTOP);
 }
 
 static void test_hooks(struct depmod_request *rq)
@@ -227,8 +234,10 @@ static void test_hooks(struct depmod_request *rq)
 	const char *t = getenv("MODGATE_TEST_DEPMOD_TIMEOUT_MS");
 	kill_job = k ? strtol(k, NULL, 10) : -1;
 	stop_job = s ? strtol(s, NULL, 10) : -1;
-	if (k || s)
+	if (k || s) {
+		inspect_pool_test_dispatching = test_dispatching;
 		inspect_pool_test_dispatched = test_dispatched;
+	}
 	if (t)
 		rq->timeout_ms = (unsigned int)strtoul(t, NULL, 10);
 }
