@@ -313,16 +313,22 @@ static int zygote_receive(const struct child_proc *c, pid_t *pid)
 	return 0;
 }
 
-/* 0 with c->pid set, or -errno: the zygote is then given up. */
+/* 0 with c->pid set, or -errno: the zygote is then given up. *sent says
+ * whether the request reached it: if so, a child may exist that holds this
+ * child's descriptors, and the caller must not hand them to another. */
 static int zygote_spawn(const struct sandbox_params *p, sandbox_fn fn, void *arg, int reply_fd,
-			struct child_proc *c)
+			struct child_proc *c, bool *sent)
 {
 	int r = zygote_request_fill(p, fn, arg, reply_fd);
+
+	*sent = false;
 	if (r < 0)
 		return r; /* this child only: fork it */
 	r = zygote_send();
-	if (r == 0)
+	if (r == 0) {
+		*sent = true;
 		r = zygote_receive(c, &c->pid);
+	}
 	if (r < 0)
 		zygote_end(ZYGOTE_OFF, true);
 	return r;
@@ -388,6 +394,26 @@ static void close_pipe(int pfd[2])
 	close(pfd[1]);
 }
 
+/* The reply pipe, and the program compiled for its write end. */
+static int reply_pipe(const struct sandbox_params *p, int pfd[2], struct sandbox_params *cp)
+{
+	int r;
+
+	if (pipe2(pfd, O_CLOEXEC) < 0)
+		return -errno;
+	/* Only our end is non-blocking: the child's writes must block on a full
+	 * pipe, not fail. */
+	if (fcntl(pfd[0], F_SETFL, O_NONBLOCK) < 0) {
+		r = -errno;
+		close_pipe(pfd);
+		return r;
+	}
+	r = filter_for(p, pfd[1], &cp->filter);
+	if (r < 0)
+		close_pipe(pfd);
+	return r;
+}
+
 int child_start(const struct sandbox_params *p, sandbox_fn fn, void *arg, unsigned int timeout_ms,
 		struct child_proc *c)
 {
@@ -398,27 +424,27 @@ int child_start(const struct sandbox_params *p, sandbox_fn fn, void *arg, unsign
 	/* Loaded here, before any fork, so no child (nor the zygote) opens it. */
 	if ((r = libcapng_load()) < 0)
 		return r;
-	if (pipe2(pfd, O_CLOEXEC) < 0)
-		return -errno;
-	/* Only our end is non-blocking: the child's writes must block on a full
-	 * pipe, not fail. */
-	if (fcntl(pfd[0], F_SETFL, O_NONBLOCK) < 0) {
-		r = -errno;
-		close_pipe(pfd);
+	if ((r = reply_pipe(p, pfd, &cp)) < 0)
 		return r;
-	}
-	r = filter_for(p, pfd[1], &cp.filter);
-	if (r < 0) {
-		close_pipe(pfd);
-		return r;
-	}
 	c->deadline_ns = now_ns() + (uint64_t)timeout_ms * 1000000ull;
 	if (zygote_can(&cp, arg)) {
-		if (zygote_spawn(&cp, fn, arg, pfd[1], c) == 0) {
+		bool sent;
+		r = zygote_spawn(&cp, fn, arg, pfd[1], c, &sent);
+		if (r == 0) {
 			close(pfd[1]);
 			c->reply_fd = pfd[0];
 			c->pidfd = (int)syscall(SYS_pidfd_open, c->pid, 0);
 			return 0;
+		}
+		/* A request the zygote took but did not answer may have made a
+		 * child. Its reply could only garble ours (refused), its writes
+		 * land in bytes that are sealed and parsed again before anything
+		 * is decided, so the worst it does is fail this file; a fresh
+		 * reply pipe keeps it from doing even that through the reply. */
+		if (sent) {
+			close_pipe(pfd);
+			if ((r = reply_pipe(p, pfd, &cp)) < 0)
+				return r;
 		}
 		/* the child's time starts with the child */
 		c->deadline_ns = now_ns() + (uint64_t)timeout_ms * 1000000ull;
