@@ -690,7 +690,35 @@ static void test_zygote_children(void **state)
 	assert_int_equal(atoi(o.result), (int)getpid());
 	child_zygote_enable(true);
 	assert_int_equal(child_zygote_start(), 0);
-	assert_true(child_zygote_pid() > 0 && child_zygote_pid() != z);
+	pid_t z2 = child_zygote_pid();
+	assert_true(z2 > 0 && z2 != z);
+
+	/* A zygote that takes the request and never answers (stopped): given
+	 * up after its grace time, the child forked here on a fresh pipe. */
+	assert_int_equal(kill(z2, SIGSTOP), 0);
+	o = run(child_hello, NULL);
+	assert_int_equal(o.r, 0);
+	assert_string_equal(o.result, "hello from the sandbox");
+	assert_true(o.seconds >= 2.5 && o.seconds < 8); /* the grace, not the 10 s deadline */
+	assert_int_equal(child_zygote_pid(), -1);
+	child_zygote_enable(true);
+}
+
+/* One file makes one or two children: those are forked here; the zygote
+ * comes with the third. Runs first, in a process that made none yet. */
+static void test_zygote_from_the_third_child(void **state)
+{
+	(void)state;
+	if (zygote_off())
+		skip();
+	for (int i = 0; i < 2; i++) {
+		struct outcome o = run(child_hello, NULL);
+		assert_int_equal(o.r, 0);
+		assert_int_equal(child_zygote_pid(), -1);
+	}
+	struct outcome o = run(child_hello, NULL);
+	assert_int_equal(o.r, 0);
+	assert_true(child_zygote_pid() > 0);
 }
 
 static void test_exit_reasons_are_named(void **state)
@@ -706,6 +734,7 @@ static void test_exit_reasons_are_named(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_zygote_from_the_third_child),
 		cmocka_unit_test(test_well_behaved_child),
 		cmocka_unit_test(test_large_reply),
 		cmocka_unit_test(test_forbidden_syscalls_kill),
