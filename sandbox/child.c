@@ -245,14 +245,37 @@ static int set_limit(int resource, uint64_t value)
 	return setrlimit(resource, &rl) < 0 ? -errno : 0;
 }
 
+/* Pages mapped now, the first field of /proc/self/statm; 0 if unknown.
+ * Read into the stack and parsed by hand: a child spawned by the zygote
+ * shares its heap copy-on-write, and malloc (which may consolidate the
+ * inherited free lists) or stdio would copy pages for nothing. */
+static uint64_t mapped_pages(void)
+{
+	char buf[128];
+	ssize_t n;
+	uint64_t pages = 0;
+	int fd = open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return 0;
+	do
+		n = read(fd, buf, sizeof(buf) - 1);
+	while (n < 0 && errno == EINTR);
+	close(fd);
+	if (n <= 0 || buf[0] < '0' || buf[0] > '9')
+		return 0;
+	for (ssize_t i = 0; i < n && buf[i] >= '0' && buf[i] <= '9'; i++)
+		if (__builtin_mul_overflow(pages, 10u, &pages) ||
+		    __builtin_add_overflow(pages, (uint64_t)(buf[i] - '0'), &pages))
+			return 0;
+	return pages;
+}
+
 /* The child inherits the parent's whole address space (libraries, heap):
  * its limit is that plus the role's headroom. */
 static int set_as_limit(uint64_t headroom)
 {
-	_cleanup_free_ char *statm = NULL;
-	size_t len;
-	unsigned long long pages;
-	uint64_t limit;
+	uint64_t pages, limit;
 
 	/* ASan reserves terabytes of shadow address space up front; an address
 	 * space limit would fail its every mapping. Sanitizer builds go without. */
@@ -261,8 +284,8 @@ static int set_as_limit(uint64_t headroom)
 #endif
 	if (!headroom)
 		return 0;
-	if (read_full_file("/proc/self/statm", 4096, &statm, &len) < 0 ||
-	    sscanf(statm, "%llu", &pages) != 1)
+	pages = mapped_pages();
+	if (!pages)
 		return 0; /* no /proc: the other limits and the filter still hold */
 	if (__builtin_mul_overflow(pages, (uint64_t)sysconf(_SC_PAGESIZE), &limit) ||
 	    __builtin_add_overflow(limit, headroom, &limit))

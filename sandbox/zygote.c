@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/sched.h>
+#include <malloc.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -168,6 +169,10 @@ void sandbox_zygote_main(int sock)
 		code = SANDBOX_EXIT_PREPARE;
 	if (code != 0)
 		_exit(code);
+	/* No fastbins from here on: a child's first large malloc would
+	 * otherwise consolidate the ones it inherited, writing (and so copying)
+	 * a dozen heap pages shared with us. */
+	(void)mallopt(M_MXFAST, 0);
 	for (;;) {
 		int fds[ZYGOTE_MAX_FDS];
 		size_t n;
