@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
+#define OPENSSL_SUPPRESS_DEPRECATED /* SHA256_Init: see audit/hash.c */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <openssl/evp.h>
+#include <openssl/sha.h>
 
 #include "audit/flood.h"
 #include "audit/hash.h"
@@ -99,23 +100,19 @@ static int request_key(const struct audit_event *ev, uint8_t key[32])
 {
 	const char *parts[] = {ev->op,	     ev->module, ev->requested,
 			       ev->decision, ev->reason, ev->requester};
-	EVP_MD_CTX *ctx;
-	unsigned int n = 0;
+	SHA256_CTX ctx;
 	int ok;
 
 	if (crypto_init_noconf() < 0)
 		return -EIO;
-	if (!(ctx = EVP_MD_CTX_new()))
-		return -ENOMEM;
-	ok = EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
+	ok = SHA256_Init(&ctx);
 	for (size_t i = 0; ok && i < ARRAY_SIZE(parts); i++) {
 		/* A NUL separates parts and a leading byte tells NULL from "". */
 		const char *p = parts[i] ? parts[i] : "";
-		ok = EVP_DigestUpdate(ctx, parts[i] ? "s" : "n", 1) &&
-		     EVP_DigestUpdate(ctx, p, strlen(p) + 1);
+		ok = SHA256_Update(&ctx, parts[i] ? "s" : "n", 1) &&
+		     SHA256_Update(&ctx, p, strlen(p) + 1);
 	}
-	ok = ok && EVP_DigestFinal_ex(ctx, key, &n) && n == 32;
-	EVP_MD_CTX_free(ctx);
+	ok = ok && SHA256_Final(key, &ctx);
 	return ok ? 0 : -EIO;
 }
 

@@ -27,6 +27,7 @@ enum sandbox_arg_rule {
 	SB_ARGS_MMAP,	  /* no PROT_EXEC; anonymous, or of an input descriptor */
 	SB_ARGS_NOEXEC,	  /* arg2 (prot) without PROT_EXEC */
 	SB_ARGS_MADVISE,  /* only advice that gives memory back */
+	SB_ARGS_FUTEX_WAKE, /* FUTEX_WAKE_PRIVATE only: no waiting, no shared futexes */
 };
 
 struct sandbox_syscall {

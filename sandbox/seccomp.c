@@ -12,6 +12,7 @@
  * we learn about it in tests instead of granting it quietly.
  */
 #include <errno.h>
+#include <linux/futex.h>
 #include <linux/seccomp.h>
 #include <stdlib.h>
 #include <sys/mman.h>
@@ -39,6 +40,9 @@ const struct sandbox_syscall sandbox_syscalls[] = {
 	{"madvise", A | B, SB_ARGS_MADVISE, "malloc trimming freed memory (MADV_DONTNEED)"},
 	{"exit_group", A | B, SB_ARGS_ANY, "_exit() after the reply"},
 	{"sysinfo", B, SB_ARGS_ANY, "glibc's qsort() sizes its buffer by physical memory"},
+	{"futex", B, SB_ARGS_FUTEX_WAKE,
+	 "glibc's pthread_once() wakes waiters when an OpenSSL run-once set-up completes; the "
+	 "parent no longer runs the ones a certificate inside a PKCS#7 blob needs"},
 #if defined(__SANITIZE_ADDRESS__)
 	/* Sanitizer builds only (never a release build): the ASan runtime's own
 	 * bookkeeping inside the child. */
@@ -100,6 +104,10 @@ static int add_row(scmp_filter_ctx ctx, const struct sandbox_syscall *row,
 	case SB_ARGS_MADVISE:
 		return libseccomp.seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1,
 						   SCMP_A2(SCMP_CMP_EQ, MADV_DONTNEED));
+	case SB_ARGS_FUTEX_WAKE:
+		return libseccomp.seccomp_rule_add(
+			ctx, SCMP_ACT_ALLOW, nr, 1,
+			SCMP_A1(SCMP_CMP_EQ, FUTEX_WAKE | FUTEX_PRIVATE_FLAG));
 	}
 	return -EINVAL;
 }

@@ -77,8 +77,8 @@ static void list_one(const struct trust_cert *c, bool json)
 	_cleanup_free_ char *kid = NULL;
 	_cleanup_free_ char *fp = NULL;
 
-	time_str(X509_get0_notBefore(c->x509), nb);
-	time_str(X509_get0_notAfter(c->x509), na);
+	time_str(c->not_before, nb);
+	time_str(c->not_after, na);
 	algorithm_str(c, alg);
 	if (c->skid)
 		cu_hex(c->skid, c->skid_len, ':', &kid);

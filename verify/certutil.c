@@ -4,6 +4,8 @@
  * is the one DER parser here, and only the trust store's root-owned files and
  * files an admin names reach it; module bytes never do.
  */
+/* d2i_RSAPublicKey, o2i_ECPublicKey and their types: cu_cert_decode(). */
+#define OPENSSL_SUPPRESS_DEPRECATED
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -13,58 +15,449 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <openssl/asn1.h>
 #include <openssl/bio.h>
+#include <openssl/ec.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
+#include <openssl/rsa.h>
+#include <openssl/x509v3.h>
 
 #include "common/fileio.h"
 #include "common/macros.h"
 #include "verify/certutil.h"
 
-struct certs {
-	X509 **v;
+struct ders {
+	struct cu_der *v;
 	size_t n, cap;
 };
 
-static void certs_release(struct certs *c)
+void cu_ders_free(struct cu_der *v, size_t n)
 {
-	for (size_t i = 0; i < c->n; i++)
-		X509_free(c->v[i]);
-	free(c->v);
-	*c = (struct certs){0};
+	for (size_t i = 0; i < n; i++)
+		free(v[i].der);
+	free(v);
 }
 
-static int certs_push(struct certs *c, X509 *x)
+static int ders_push(struct ders *d, const uint8_t *der, size_t len)
 {
-	if (c->n == c->cap) {
-		size_t ncap = c->cap ? c->cap * 2 : 4, bytes;
-		if (size_mul_overflow(ncap, sizeof(*c->v), &bytes))
+	if (d->n == d->cap) {
+		size_t ncap = d->cap ? d->cap * 2 : 4, bytes;
+		if (size_mul_overflow(ncap, sizeof(*d->v), &bytes))
 			return -ENOMEM;
-		X509 **nv = realloc(c->v, bytes);
+		struct cu_der *nv = realloc(d->v, bytes);
 		if (!nv)
 			return -ENOMEM;
-		c->v = nv;
-		c->cap = ncap;
+		d->v = nv;
+		d->cap = ncap;
 	}
-	c->v[c->n++] = x;
+	uint8_t *copy = malloc(len ? len : 1);
+	if (!copy)
+		return -ENOMEM;
+	memcpy(copy, der, len);
+	d->v[d->n++] = (struct cu_der){copy, len};
 	return 0;
 }
 
-/* Exactly one certificate, exactly len bytes. */
-static X509 *der_cert(const uint8_t *der, size_t len)
-{
-	const unsigned char *p = der;
-	X509 *x;
+/* One TLV: header and content inside [*p, end), definite length only. */
+struct tlv {
+	const uint8_t *start, *content;
+	size_t total, len;
+	int tag, cls;
+	bool cons;
+};
 
-	if (len == 0 || len > LONG_MAX)
-		return NULL;
-	x = d2i_X509(NULL, &p, (long)len);
-	if (x && p != der + len) {
-		X509_free(x);
-		return NULL;
+static bool tlv_next(const uint8_t **p, const uint8_t *end, struct tlv *t)
+{
+	const unsigned char *q = *p;
+	long len = 0;
+	int tag = 0, cls = 0;
+
+	if (*p >= end || end - *p > LONG_MAX)
+		return false;
+	int ret = ASN1_get_object(&q, &len, &tag, &cls, (long)(end - *p));
+	/* 0x80: error or past the end; 0x21: indefinite length (BER, not DER) */
+	if ((ret & 0x80) || ret == 0x21 || len < 0 || (size_t)len > (size_t)(end - q))
+		return false;
+	*t = (struct tlv){.start = *p,
+			  .content = q,
+			  .len = (size_t)len,
+			  .total = (size_t)(q - *p) + (size_t)len,
+			  .tag = tag,
+			  .cls = cls,
+			  .cons = (ret & V_ASN1_CONSTRUCTED) != 0};
+	*p = q + len;
+	return true;
+}
+
+static bool tlv_is(const struct tlv *t, int cls, int tag, bool cons)
+{
+	return t->cls == cls && t->tag == tag && t->cons == cons;
+}
+
+static bool universal(const struct tlv *t, int tag, bool cons)
+{
+	return tlv_is(t, V_ASN1_UNIVERSAL, tag, cons);
+}
+
+/* d2i over exactly [*p, *p + len): the object, or NULL if it fails or
+ * leaves bytes over. */
+#define D2I_EXACT(d2i, freefn, der, len)                                               \
+	({                                                                             \
+		const unsigned char *_q = (der);                                       \
+		__typeof__(d2i(NULL, &_q, 0)) _o =                                     \
+			(len) <= LONG_MAX ? d2i(NULL, &_q, (long)(len)) : NULL;        \
+		if (_o && _q != (der) + (len)) {                                       \
+			freefn(_o);                                                    \
+			_o = NULL;                                                     \
+		}                                                                      \
+		_o;                                                                    \
+	})
+
+/* The whole TLV decodes as an ASN.1 item of OpenSSL's, nothing left over. */
+#define DECODES(d2i, freefn, tlv)                                                      \
+	({                                                                             \
+		void *_d = D2I_EXACT(d2i, freefn, (tlv)->start, (tlv)->total);         \
+		freefn(_d);                                                            \
+		_d != NULL;                                                            \
+	})
+
+static void asn1_integer_free(void *p)
+{
+	ASN1_INTEGER_free(p);
+}
+static void x509_algor_free(void *p)
+{
+	X509_ALGOR_free(p);
+}
+static void x509_name_free(void *p)
+{
+	X509_NAME_free(p);
+}
+static void asn1_time_free(void *p)
+{
+	ASN1_TIME_free(p);
+}
+static void bit_string_free(void *p)
+{
+	ASN1_BIT_STRING_free(p);
+}
+static void x509_exts_free(void *p)
+{
+	sk_X509_EXTENSION_pop_free(p, X509_EXTENSION_free);
+}
+
+static void *d2i_exts(void *unused, const unsigned char **pp, long len)
+{
+	(void)unused;
+	return d2i_X509_EXTENSIONS(NULL, pp, len);
+}
+
+static bool validity_ok(const struct tlv *v)
+{
+	const uint8_t *p = v->content, *end = p + v->len;
+	struct tlv t;
+
+	for (int i = 0; i < 2; i++)
+		if (!tlv_next(&p, end, &t) || !DECODES(d2i_ASN1_TIME, asn1_time_free, &t))
+			return false;
+	return p == end;
+}
+
+/* tbsCertificate (RFC 5280 4.1), field by field. */
+static const char *tbs_parts(const struct tlv *tbs, struct cu_cert *out)
+{
+	const uint8_t *p = tbs->content, *end = p + tbs->len;
+	struct tlv t, serial, issuer, validity, subject, spki;
+
+	if (!tlv_next(&p, end, &t))
+		return "truncated tbsCertificate";
+	if (tlv_is(&t, V_ASN1_CONTEXT_SPECIFIC, 0, true)) { /* [0] EXPLICIT version */
+		const uint8_t *v = t.content;
+		struct tlv vi;
+		if (!tlv_next(&v, t.content + t.len, &vi) || v != t.content + t.len ||
+		    !universal(&vi, V_ASN1_INTEGER, false) || vi.len != 1 || vi.content[0] > 2)
+			return "bad certificate version";
+		if (!tlv_next(&p, end, &t))
+			return "truncated tbsCertificate";
 	}
-	return x;
+	serial = t;
+	if (!universal(&serial, V_ASN1_INTEGER, false) ||
+	    !DECODES(d2i_ASN1_INTEGER, asn1_integer_free, &serial))
+		return "bad serial number";
+	if (!tlv_next(&p, end, &t) || !universal(&t, V_ASN1_SEQUENCE, true) ||
+	    !DECODES(d2i_X509_ALGOR, x509_algor_free, &t))
+		return "bad signature algorithm";
+	if (!tlv_next(&p, end, &issuer) || !universal(&issuer, V_ASN1_SEQUENCE, true) ||
+	    !DECODES(d2i_X509_NAME, x509_name_free, &issuer))
+		return "bad issuer name";
+	if (!tlv_next(&p, end, &validity) || !universal(&validity, V_ASN1_SEQUENCE, true) ||
+	    !validity_ok(&validity))
+		return "bad validity";
+	if (!tlv_next(&p, end, &subject) || !universal(&subject, V_ASN1_SEQUENCE, true) ||
+	    !DECODES(d2i_X509_NAME, x509_name_free, &subject))
+		return "bad subject name";
+	if (!tlv_next(&p, end, &spki) || !universal(&spki, V_ASN1_SEQUENCE, true))
+		return "bad subject public key info";
+	const uint8_t *k = spki.content, *kend = k + spki.len;
+	struct tlv alg, key;
+	if (!tlv_next(&k, kend, &alg) || !universal(&alg, V_ASN1_SEQUENCE, true) ||
+	    !DECODES(d2i_X509_ALGOR, x509_algor_free, &alg) || !tlv_next(&k, kend, &key) ||
+	    !universal(&key, V_ASN1_BIT_STRING, false) || k != kend)
+		return "bad subject public key info";
+	*out = (struct cu_cert){
+		.serial = serial.start,
+		.serial_len = serial.total,
+		.issuer = issuer.start,
+		.issuer_len = issuer.total,
+		.validity = validity.start,
+		.validity_len = validity.total,
+		.subject = subject.start,
+		.subject_len = subject.total,
+		.key_alg = alg.start,
+		.key_alg_len = alg.total,
+		.key = key.start,
+		.key_len = key.total,
+	};
+	/* [1] issuerUniqueID, [2] subjectUniqueID, [3] extensions, in order */
+	int last = 0;
+	while (p < end) {
+		if (!tlv_next(&p, end, &t) || t.cls != V_ASN1_CONTEXT_SPECIFIC || t.tag <= last ||
+		    t.tag > 3)
+			return "unexpected field in tbsCertificate";
+		last = t.tag;
+		if (t.tag == 3) {
+			const uint8_t *e = t.content;
+			struct tlv exts;
+			if (!t.cons || !tlv_next(&e, t.content + t.len, &exts) ||
+			    e != t.content + t.len || !universal(&exts, V_ASN1_SEQUENCE, true) ||
+			    !DECODES(d2i_exts, x509_exts_free, &exts))
+				return "bad extensions";
+			out->exts = exts.start;
+			out->exts_len = exts.total;
+		}
+	}
+	return NULL;
+}
+
+int cu_cert_parts(const uint8_t *der, size_t len, struct cu_cert *out, const char **why)
+{
+	const uint8_t *p = der, *end = der + len;
+	struct tlv cert, tbs, alg, sig;
+
+	*out = (struct cu_cert){0};
+	if (!tlv_next(&p, end, &cert) || p != end || !universal(&cert, V_ASN1_SEQUENCE, true)) {
+		*why = "not one DER X.509 certificate";
+		return -EINVAL;
+	}
+	p = cert.content;
+	end = p + cert.len;
+	if (!tlv_next(&p, end, &tbs) || !universal(&tbs, V_ASN1_SEQUENCE, true) ||
+	    !tlv_next(&p, end, &alg) || !universal(&alg, V_ASN1_SEQUENCE, true) ||
+	    !DECODES(d2i_X509_ALGOR, x509_algor_free, &alg) || !tlv_next(&p, end, &sig) ||
+	    !universal(&sig, V_ASN1_BIT_STRING, false) ||
+	    !DECODES(d2i_ASN1_BIT_STRING, bit_string_free, &sig) || p != end) {
+		*why = "not one DER X.509 certificate";
+		return -EINVAL;
+	}
+	*why = tbs_parts(&tbs, out);
+	return *why ? -EINVAL : 0;
+}
+
+static void bit_string_freep(ASN1_BIT_STRING **p)
+{
+	ASN1_BIT_STRING_free(*p);
+}
+
+static void algor_freep(X509_ALGOR **p)
+{
+	X509_ALGOR_free(*p);
+}
+
+
+/* Key types a module signature may use: RSA, ECDSA on P-256 or P-384. The
+ * key is decoded with the RSA and EC_KEY routines themselves: the generic
+ * SubjectPublicKeyInfo decoder of OpenSSL 3 builds its provider decoder
+ * chain first, which costs a hundred times the decoding. */
+static int key_read(struct cu_cert_info *c, const struct cu_cert *parts, const char **why)
+{
+	_cleanup_(algor_freep) X509_ALGOR *alg =
+		D2I_EXACT(d2i_X509_ALGOR, X509_ALGOR_free, parts->key_alg, parts->key_alg_len);
+	_cleanup_(bit_string_freep) ASN1_BIT_STRING *bits =
+		D2I_EXACT(d2i_ASN1_BIT_STRING, ASN1_BIT_STRING_free, parts->key, parts->key_len);
+	const ASN1_OBJECT *oid = NULL;
+	const void *pval = NULL;
+	const unsigned char *q;
+	int ptype = V_ASN1_UNDEF;
+
+	/* a key is a whole number of bytes: no unused bits */
+	if (!alg || !bits || ((bits->flags & ASN1_STRING_FLAG_BITS_LEFT) && (bits->flags & 7)))
+		goto bad;
+	X509_ALGOR_get0(&oid, &ptype, &pval, alg);
+	const uint8_t *key = ASN1_STRING_get0_data(bits);
+	size_t key_len = (size_t)ASN1_STRING_length(bits);
+	switch (OBJ_obj2nid(oid)) {
+	case NID_rsaEncryption:
+		if (ptype != V_ASN1_NULL && ptype != V_ASN1_UNDEF)
+			goto bad;
+		c->rsa = D2I_EXACT(d2i_RSAPublicKey, RSA_free, key, key_len);
+		if (!c->rsa)
+			goto bad;
+		c->key_type = EVP_PKEY_RSA;
+		c->bits = RSA_bits(c->rsa);
+		return 0;
+	case NID_X9_62_id_ecPublicKey:
+		if (ptype != V_ASN1_OBJECT) {
+			*why = "EC key without a named curve";
+			return -EINVAL;
+		}
+		c->curve_nid = OBJ_obj2nid(pval);
+		if (c->curve_nid != NID_X9_62_prime256v1 && c->curve_nid != NID_secp384r1) {
+			*why = "EC curve is neither P-256 nor P-384";
+			return -EINVAL;
+		}
+		c->ec = EC_KEY_new_by_curve_name(c->curve_nid);
+		q = key;
+		/* o2i checks the point is on the curve; both curves have
+		 * cofactor 1, so that is also the right subgroup */
+		if (!c->ec || key_len > LONG_MAX || !o2i_ECPublicKey(&c->ec, &q, (long)key_len) ||
+		    q != key + key_len)
+			goto bad;
+		c->key_type = EVP_PKEY_EC;
+		c->bits = EC_GROUP_get_degree(EC_KEY_get0_group(c->ec));
+		return 0;
+	default:
+		*why = "key type is neither RSA nor EC";
+		return -EINVAL;
+	}
+bad:
+	*why = "cannot decode the public key";
+	return -EINVAL;
+}
+
+static void exts_free(STACK_OF(X509_EXTENSION) *e)
+{
+	sk_X509_EXTENSION_pop_free(e, X509_EXTENSION_free);
+}
+
+static void exts_freep(STACK_OF(X509_EXTENSION) **p)
+{
+	exts_free(*p);
+}
+
+/* The subject key identifier extension's KeyIdentifier; none is fine, two
+ * or one that does not decode is not. */
+static int skid_read(struct cu_cert_info *c, const struct cu_cert *parts, const char **why)
+{
+	_cleanup_(exts_freep) STACK_OF(X509_EXTENSION) *exts = NULL;
+	bool seen = false;
+
+	if (!parts->exts)
+		return 0;
+	exts = D2I_EXACT(d2i_X509_EXTENSIONS, exts_free, parts->exts, parts->exts_len);
+	if (!exts) {
+		*why = "bad extensions";
+		return -EINVAL;
+	}
+	for (int i = 0; i < sk_X509_EXTENSION_num(exts); i++) {
+		X509_EXTENSION *e = sk_X509_EXTENSION_value(exts, i);
+		if (OBJ_obj2nid(X509_EXTENSION_get_object(e)) != NID_subject_key_identifier)
+			continue;
+		const ASN1_OCTET_STRING *v = X509_EXTENSION_get_data(e);
+		const uint8_t *der = ASN1_STRING_get0_data(v);
+		ASN1_OCTET_STRING *kid = D2I_EXACT(d2i_ASN1_OCTET_STRING, ASN1_OCTET_STRING_free,
+						   der, (size_t)ASN1_STRING_length(v));
+		if (seen || !kid) {
+			ASN1_OCTET_STRING_free(kid);
+			*why = seen ? "two subject key identifiers" : "bad subject key identifier";
+			return -EINVAL;
+		}
+		seen = true;
+		c->skid_len = (size_t)ASN1_STRING_length(kid);
+		c->skid = malloc(c->skid_len ? c->skid_len : 1);
+		int r = c->skid ? 0 : -ENOMEM;
+		if (r == 0)
+			memcpy(c->skid, ASN1_STRING_get0_data(kid), c->skid_len);
+		ASN1_OCTET_STRING_free(kid);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+static void integer_free(ASN1_INTEGER *p)
+{
+	ASN1_INTEGER_free(p);
+}
+
+static void name_free(X509_NAME *p)
+{
+	X509_NAME_free(p);
+}
+
+/* Validity ::= SEQUENCE { notBefore Time, notAfter Time } */
+static int times_read(struct cu_cert_info *c, const struct cu_cert *parts, const char **why)
+{
+	const uint8_t *p = parts->validity, *end = p + parts->validity_len;
+	struct tlv v, t;
+
+	if (tlv_next(&p, end, &v)) {
+		p = v.content;
+		end = p + v.len;
+		if (tlv_next(&p, end, &t))
+			c->not_before = D2I_EXACT(d2i_ASN1_TIME, ASN1_TIME_free, t.start, t.total);
+		if (c->not_before && tlv_next(&p, end, &t))
+			c->not_after = D2I_EXACT(d2i_ASN1_TIME, ASN1_TIME_free, t.start, t.total);
+	}
+	if (!c->not_after) {
+		*why = "cannot decode the validity";
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int cu_cert_decode(const uint8_t *der, size_t len, struct cu_cert_info *out, const char **why)
+{
+	struct cu_cert parts;
+	ASN1_INTEGER *serial;
+	int r;
+
+	*out = (struct cu_cert_info){0};
+	r = cu_cert_parts(der, len, &parts, why);
+	if (r < 0)
+		return r;
+	out->issuer = parts.issuer;
+	out->issuer_len = parts.issuer_len;
+	serial = D2I_EXACT(d2i_ASN1_INTEGER, integer_free, parts.serial, parts.serial_len);
+	out->serial = serial ? ASN1_INTEGER_to_BN(serial, NULL) : NULL;
+	ASN1_INTEGER_free(serial);
+	out->subject = D2I_EXACT(d2i_X509_NAME, name_free, parts.subject, parts.subject_len);
+	if (!out->serial || !out->subject) {
+		*why = !out->serial ? "cannot decode the serial number" : "cannot decode the subject";
+		r = -EINVAL;
+	}
+	if (r == 0)
+		r = key_read(out, &parts, why);
+	if (r == 0)
+		r = skid_read(out, &parts, why);
+	if (r == 0)
+		r = times_read(out, &parts, why);
+	if (r == -ENOMEM)
+		*why = "out of memory";
+	return r;
+}
+
+void cu_cert_info_release(struct cu_cert_info *c)
+{
+	RSA_free(c->rsa);
+	EC_KEY_free(c->ec);
+	BN_free(c->serial);
+	free(c->skid);
+	X509_NAME_free(c->subject);
+	ASN1_TIME_free(c->not_before);
+	ASN1_TIME_free(c->not_after);
+	*c = (struct cu_cert_info){0};
 }
 
 static void biop(BIO **b)
@@ -72,7 +465,7 @@ static void biop(BIO **b)
 	BIO_free(*b);
 }
 
-static int pem_block(BIO *bio, struct certs *c, bool *end, const char **why)
+static int pem_block(BIO *bio, struct ders *d, bool *end, const char **why)
 {
 	char *name = NULL, *header = NULL;
 	unsigned char *data = NULL;
@@ -93,15 +486,8 @@ static int pem_block(BIO *bio, struct certs *c, bool *end, const char **why)
 	} else if (header && *header) {
 		*why = "PEM block with headers";
 		r = -EINVAL;
-	} else {
-		X509 *x = der_cert(data, (size_t)len);
-		if (!x) {
-			*why = "PEM CERTIFICATE block is not one X.509 certificate";
-			r = -EINVAL;
-		} else if ((r = certs_push(c, x)) < 0) {
-			X509_free(x);
-			*why = "out of memory";
-		}
+	} else if ((r = ders_push(d, data, (size_t)len)) < 0) {
+		*why = "out of memory";
 	}
 	OPENSSL_free(name);
 	OPENSSL_free(header);
@@ -109,7 +495,7 @@ static int pem_block(BIO *bio, struct certs *c, bool *end, const char **why)
 	return r;
 }
 
-static int parse_pem(const uint8_t *data, size_t len, struct certs *c, const char **why)
+static int parse_pem(const uint8_t *data, size_t len, struct ders *d, const char **why)
 {
 	_cleanup_(biop) BIO *bio = NULL;
 	bool end = false;
@@ -125,56 +511,91 @@ static int parse_pem(const uint8_t *data, size_t len, struct certs *c, const cha
 		return -ENOMEM;
 	}
 	while (r == 0 && !end)
-		r = pem_block(bio, c, &end, why);
-	if (r == 0 && c->n == 0) {
+		r = pem_block(bio, d, &end, why);
+	if (r == 0 && d->n == 0) {
 		*why = "no certificate in the file";
 		r = -EINVAL;
 	}
 	return r;
 }
 
-int cu_parse_certs(const uint8_t *data, size_t len, X509 ***out, size_t *n, const char **why)
+int cu_split_certs(const uint8_t *data, size_t len, struct cu_der **out, size_t *n,
+		   const char **why)
 {
-	struct certs c = {0};
+	struct ders d = {0};
 	int r = 0;
 
 	*out = NULL;
 	*n = 0;
 	if (len > 0 && data[0] == 0x30) {
-		X509 *x = der_cert(data, len);
-		if (!x) {
-			*why = "not one DER X.509 certificate";
-			r = -EINVAL;
-		} else if ((r = certs_push(&c, x)) < 0) {
-			X509_free(x);
+		if ((r = ders_push(&d, data, len)) < 0)
 			*why = "out of memory";
-		}
 	} else if (memmem(data, len, "-----BEGIN ", 11)) {
-		r = parse_pem(data, len, &c, why);
+		r = parse_pem(data, len, &d, why);
 	} else {
 		*why = "neither PEM nor DER";
 		r = -EINVAL;
 	}
 	ERR_clear_error();
 	if (r < 0) {
-		certs_release(&c);
+		cu_ders_free(d.v, d.n);
 		return r;
 	}
-	*out = c.v;
-	*n = c.n;
+	*out = d.v;
+	*n = d.n;
 	return 0;
 }
 
-int cu_x509_fingerprint(X509 *x, uint8_t out[32])
+/* Exactly one certificate, exactly len bytes. */
+static X509 *der_cert(const uint8_t *der, size_t len)
 {
-	unsigned char *der = NULL;
-	unsigned int mdlen = 0;
-	int n = i2d_X509(x, &der);
-	int ok = n > 0 && EVP_Digest(der, (size_t)n, out, &mdlen, EVP_sha256(), NULL) == 1 &&
-		 mdlen == 32;
+	const unsigned char *p = der;
+	X509 *x;
 
-	OPENSSL_free(der);
-	return ok ? 0 : -EINVAL;
+	if (len == 0 || len > LONG_MAX)
+		return NULL;
+	x = d2i_X509(NULL, &p, (long)len);
+	if (x && p != der + len) {
+		X509_free(x);
+		return NULL;
+	}
+	return x;
+}
+
+int cu_parse_certs(const uint8_t *data, size_t len, X509 ***out, size_t *n, const char **why)
+{
+	struct cu_der *ders = NULL;
+	size_t nd = 0, i;
+	int r = cu_split_certs(data, len, &ders, &nd, why);
+
+	*out = NULL;
+	*n = 0;
+	if (r < 0)
+		return r;
+	X509 **xs = calloc(nd, sizeof(*xs));
+	if (!xs) {
+		*why = "out of memory";
+		r = -ENOMEM;
+	}
+	for (i = 0; r == 0 && i < nd; i++) {
+		xs[i] = der_cert(ders[i].der, ders[i].len);
+		if (!xs[i]) {
+			*why = data[0] == 0x30 ? "not one DER X.509 certificate"
+					       : "PEM CERTIFICATE block is not one X.509 certificate";
+			r = -EINVAL;
+		}
+	}
+	cu_ders_free(ders, nd);
+	ERR_clear_error();
+	if (r < 0) {
+		for (i = 0; xs && i < nd; i++)
+			X509_free(xs[i]);
+		free(xs);
+		return r;
+	}
+	*out = xs;
+	*n = nd;
+	return 0;
 }
 
 static char *printable(const char *s, size_t len)

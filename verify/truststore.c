@@ -3,6 +3,8 @@
  * Loading the trust store (rules in truststore.h). Runs in the privileged
  * process, before any module byte is looked at, over root-owned files only.
  */
+/* RSA_free, EC_KEY_free, SHA256: see verify/certutil.h and verify/verify.c. */
+#define OPENSSL_SUPPRESS_DEPRECATED
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -17,8 +19,11 @@
 #include <openssl/bio.h>
 #include <openssl/bn.h>
 #include <openssl/crypto.h>
+#include <openssl/ec.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
+#include <openssl/rsa.h>
+#include <openssl/sha.h>
 #include <openssl/x509v3.h>
 
 #include "config.h"
@@ -63,8 +68,8 @@ int verify_crypto_init(void)
 	 *    providers or default properties for the verifier (SECURITY.md,
 	 *    verify/README.md: a FIPS provider configured there is not used);
 	 *  - NO_ADD_ALL_CIPHERS, NO_ADD_ALL_DIGESTS: the legacy name tables are
-	 *    for EVP_get_*byname(), which nothing here calls; the digests are
-	 *    fetched by name from the default provider (verify.c);
+	 *    for EVP_get_*byname(), which nothing here calls; SHA-3 is fetched
+	 *    by name from the default provider (verify.c);
 	 *  - NO_LOAD_CRYPTO_STRINGS: nothing in the privileged process prints
 	 *    an OpenSSL error string (certutil.c tests reason codes), and the
 	 *    table of several thousand strings was most of what
@@ -224,8 +229,11 @@ static void trust_cert_release(struct trust_cert *c)
 {
 	free(c->file);
 	free(c->path);
-	X509_free(c->x509);
-	EVP_PKEY_free(c->pkey);
+	free(c->der);
+	RSA_free(c->rsa);
+	EC_KEY_free(c->ec);
+	ASN1_TIME_free(c->not_before);
+	ASN1_TIME_free(c->not_after);
 	free(c->issuer_der);
 	free(c->serial);
 	free(c->skid);
@@ -253,96 +261,60 @@ static int dup_bytes(const void *src, size_t len, uint8_t **out)
 	return 0;
 }
 
-/* Key types a module signature may use: RSA, ECDSA on P-256 or P-384. */
-static int key_props(struct trust_cert *c, const char **why)
-{
-	char group[64];
-
-	c->key_type = EVP_PKEY_get_base_id(c->pkey);
-	c->bits = EVP_PKEY_get_bits(c->pkey);
-	if (c->key_type == EVP_PKEY_RSA)
-		return 0;
-	if (c->key_type != EVP_PKEY_EC) {
-		*why = "key type is neither RSA nor EC";
-		return -EINVAL;
-	}
-	if (EVP_PKEY_get_group_name(c->pkey, group, sizeof(group), NULL) != 1) {
-		*why = "EC key without a named curve";
-		return -EINVAL;
-	}
-	c->curve_nid = OBJ_txt2nid(group);
-	if (c->curve_nid != NID_X9_62_prime256v1 && c->curve_nid != NID_secp384r1) {
-		*why = "EC curve is neither P-256 nor P-384";
-		return -EINVAL;
-	}
-	return 0;
-}
-
 /* Identifiers compared with a signer id: the issuer's DER as encoded in the
- * certificate, the serial's magnitude, the subject key identifier. */
-static int ids(struct trust_cert *c, const char **why)
+ * certificate, the serial's magnitude, the subject key identifier; and what
+ * `modgate keys list` shows. */
+static int fill_from(struct trust_cert *c, struct cu_cert_info *info)
 {
-	_cleanup_(cu_bn_freep) BIGNUM *bn =
-		ASN1_INTEGER_to_BN(X509_get0_serialNumber(c->x509), NULL);
-	unsigned char *der = NULL;
-	int n = i2d_X509_NAME(X509_get_issuer_name(c->x509), &der);
 	int r;
 
-	if (n <= 0 || !bn) {
-		OPENSSL_free(der);
-		*why = "cannot encode the issuer or the serial number";
-		return -EINVAL;
-	}
-	c->issuer_len = (size_t)n;
-	r = dup_bytes(der, (size_t)n, &c->issuer_der);
-	OPENSSL_free(der);
+	c->rsa = TAKE_PTR(info->rsa);
+	c->ec = TAKE_PTR(info->ec);
+	c->key_type = info->key_type;
+	c->curve_nid = info->curve_nid;
+	c->bits = info->bits;
+	c->not_before = TAKE_PTR(info->not_before);
+	c->not_after = TAKE_PTR(info->not_after);
+	c->skid = TAKE_PTR(info->skid);
+	c->skid_len = info->skid_len;
+	c->issuer_len = info->issuer_len;
+	r = dup_bytes(info->issuer, info->issuer_len, &c->issuer_der);
 	if (r < 0)
 		return r;
-	c->serial_negative = BN_is_negative(bn);
-	c->serial_len = (size_t)BN_num_bytes(bn);
+	c->serial_negative = BN_is_negative(info->serial);
+	c->serial_len = (size_t)BN_num_bytes(info->serial);
 	c->serial = malloc(c->serial_len ? c->serial_len : 1);
 	if (!c->serial)
 		return -ENOMEM;
-	BN_bn2bin(bn, c->serial);
-	const ASN1_OCTET_STRING *skid = X509_get0_subject_key_id(c->x509);
-	if (skid) {
-		c->skid_len = (size_t)ASN1_STRING_length(skid);
-		r = dup_bytes(ASN1_STRING_get0_data(skid), c->skid_len, &c->skid);
-	}
+	BN_bn2bin(info->serial, c->serial);
+	/* The block functions: the one-shot SHA256() of OpenSSL 3 is an EVP
+	 * fetch, the provider set-up this file avoids (certutil.h). */
+	SHA256_CTX sha;
+	if (SHA256_Init(&sha) != 1 || SHA256_Update(&sha, c->der, c->der_len) != 1 ||
+	    SHA256_Final(c->sha256, &sha) != 1)
+		return -EIO;
+	r = cu_name_oneline(info->subject, &c->subject);
+	if (r == 0)
+		r = cu_name_cn(info->subject, &c->subject_cn);
 	return r;
 }
 
-static int describe(struct trust_cert *c)
+/* Takes ownership of der. */
+static int cert_fill(struct trust_cert *c, uint8_t *der, size_t der_len, const char *file,
+		     const char *path, unsigned int idx, const char **why)
 {
-	int r = cu_x509_fingerprint(c->x509, c->sha256);
-	if (r == 0)
-		r = cu_name_oneline(X509_get_subject_name(c->x509), &c->subject);
-	if (r == 0)
-		r = cu_name_cn(X509_get_subject_name(c->x509), &c->subject_cn);
-	return r;
-}
-
-/* Takes ownership of x. */
-static int cert_fill(struct trust_cert *c, X509 *x, const char *file, const char *path,
-		     unsigned int idx, const char **why)
-{
+	struct cu_cert_info info;
 	int r;
 
-	*c = (struct trust_cert){.x509 = x, .idx = idx};
+	*c = (struct trust_cert){.der = der, .der_len = der_len, .idx = idx};
 	c->file = strdup(file);
 	c->path = strdup(path);
 	if (!c->file || !c->path)
 		return -ENOMEM;
-	c->pkey = X509_get_pubkey(x);
-	if (!c->pkey) {
-		*why = "cannot decode the public key";
-		return -EINVAL;
-	}
-	r = key_props(c, why);
+	r = cu_cert_decode(der, der_len, &info, why);
 	if (r == 0)
-		r = ids(c, why);
-	if (r == 0)
-		r = describe(c);
+		r = fill_from(c, &info);
+	cu_cert_info_release(&info);
 	if (r == -ENOMEM)
 		*why = "out of memory";
 	return r;
@@ -365,7 +337,7 @@ static int load_file(struct trust_store *ts, const char *path, const char *name,
 		     struct strbuf *err)
 {
 	_cleanup_free_ uint8_t *data = NULL;
-	X509 **xs = NULL;
+	struct cu_der *ders = NULL;
 	size_t len = 0, n = 0, i;
 	const char *why = NULL;
 	bool masked;
@@ -374,18 +346,17 @@ static int load_file(struct trust_store *ts, const char *path, const char *name,
 	r = read_cert_file(path, owner, &data, &len, &masked, err);
 	if (r < 0 || masked)
 		return r;
-	r = cu_parse_certs(data, len, &xs, &n, &why);
+	r = cu_split_certs(data, len, &ders, &n, &why);
 	if (r < 0)
 		return fail(err, r, "%s: invalid: %s", path, why);
 	r = store_grow(ts, n);
 	for (i = 0; r == 0 && i < n; i++) {
-		r = cert_fill(&ts->certs[ts->n], xs[i], name, path, (unsigned int)i, &why);
-		xs[i] = NULL;
+		r = cert_fill(&ts->certs[ts->n], ders[i].der, ders[i].len, name, path,
+			      (unsigned int)i, &why);
+		ders[i].der = NULL;
 		ts->n++; /* even half-filled: released with the store */
 	}
-	for (i = 0; i < n; i++)
-		X509_free(xs[i]);
-	free(xs);
+	cu_ders_free(ders, n);
 	ERR_clear_error();
 	if (r < 0)
 		return fail(err, r, "%s: invalid: %s", path, why ? why : strerror(-r));

@@ -22,7 +22,9 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include <openssl/ec.h>
 #include <openssl/evp.h>
+#include <openssl/rsa.h>
 #include <openssl/x509.h>
 
 #include "common/strbuf.h"
@@ -33,8 +35,10 @@ struct trust_cert {
 	char *file;	  /* file name in keys.d: the certificate's name */
 	char *path;	  /* where it was read from */
 	unsigned int idx; /* position inside a multi-certificate file */
-	X509 *x509;
-	EVP_PKEY *pkey;
+	uint8_t *der; /* the certificate as read */
+	size_t der_len;
+	RSA *rsa;      /* the key: one of rsa and ec */
+	EC_KEY *ec;
 	int key_type;  /* EVP_PKEY_RSA or EVP_PKEY_EC */
 	int curve_nid; /* EC only */
 	int bits;
@@ -49,6 +53,7 @@ struct trust_cert {
 	uint8_t sha256[32]; /* fingerprint of the certificate's DER */
 	char *subject;	    /* RFC 2253, printable */
 	char *subject_cn;   /* first commonName, printable; "" if none */
+	ASN1_TIME *not_before, *not_after; /* shown, never checked (as by the kernel) */
 };
 
 struct trust_store {

@@ -51,26 +51,26 @@ run() { # LOG FILE...: verify with the decoder log on
 }
 
 # Baseline: a run whose only "module" is an empty file shows what the parent
-# decodes whatever the modules are: the store, and OpenSSL's warm-up on the
-# decoders' own constants (inspect/inspect.c does it once for its children).
+# decodes whatever the modules are: the store's certificates, and OpenSSL's
+# warm-up on the decoders' own constants (inspect/inspect.c does it once for
+# its children).
 : >"$TMP/empty.ko"
 run "$TMP/base.log" "$TMP/empty.ko" >/dev/null
 expect_rc "verify with the decoder log on" 0 run "$TMP/decodes.log" "${files[@]}"
 expect_eq "all three valid" 3 "$(grep -c ': valid$' "$TMP/out")"
 LOG=$TMP/decodes.log
+# The trust store reads each certificate field by field (verify/certutil.c):
+# its TLV walk starts on the whole certificate.
 expect_eq "positive control: the parent's trust store decodes are seen" 2 \
-	"$(grep -cF -f <(echo "$allowed") "$LOG")"
-# ...but one: EVP_PKEY_verify decodes, inside libcrypto, the ECDSA-Sig-Value
-# the parent encoded itself (i2d_ECDSA_SIG) from the child's r and s. For a
-# canonical signature that equals the blob's signature OCTET STRING content.
-off=$(openssl asn1parse -inform DER -in "$TMP/ec.p7" | grep 'OCTET STRING' | tail -1 | cut -d: -f1 | tr -d ' ')
-openssl asn1parse -inform DER -in "$TMP/ec.p7" -strparse "$off" -noout -out "$TMP/ecsig.der" >/dev/null
-own="d2i_ECDSA_SIG $(sha256sum <"$TMP/ecsig.der" | cut -d' ' -f1)"
-extra=$(sort -u "$LOG" | grep -vxF -f <(sort -u "$TMP/base.log") | grep -vxF "$own" | head -5)
+	"$(grep -F -f <(echo "$allowed") "$LOG" | grep -c '^ASN1_get_object ')"
+extra=$(sort -u "$LOG" | grep -vxF -f <(sort -u "$TMP/base.log") | head -5)
 expect_eq "the parent decodes nothing else that depends on the modules" "" "$extra"
-expect_eq "the one ECDSA decode per ECDSA module is of its own encoding" 2 "$(grep -cxF "$own" "$LOG")"
-stray=$(grep -vxF -f <(sed 's/^/d2i_X509 /' <<<"$allowed") "$TMP/base.log" | grep -c '^d2i_X509 ')
-expect_eq "its certificate decodes are the trust store's" 0 "$stray"
+# The ECDSA signature object is built from the child's r and s and handed
+# to ECDSA_do_verify: not even the parent's own encoding is decoded (what
+# there is, is the warm-up's, as in the baseline).
+expect_eq "no ECDSA signature of a module is decoded in the parent" \
+	"$(grep -c '^d2i_ECDSA_SIG ' "$TMP/base.log")" "$(grep -c '^d2i_ECDSA_SIG ' "$LOG")"
+expect_eq "no whole certificate goes through d2i_X509 on a load" 0 "$(grep -c '^d2i_X509 ' "$TMP/base.log")"
 hit=$(awk '{print $2}' "$LOG" | grep -xF -f <(echo "$blobs"))
 expect_eq "no module signature blob reached a decoder in the parent" "" "$hit"
 finish

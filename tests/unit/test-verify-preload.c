@@ -9,6 +9,7 @@
  * forked children (the sandboxed decoders) call straight through without a
  * syscall, since their seccomp filter would kill them for one.
  */
+#define OPENSSL_SUPPRESS_DEPRECATED /* d2i_RSAPublicKey, o2i_ECPublicKey */
 #include <dlfcn.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -18,9 +19,11 @@
 #include <unistd.h>
 
 #include <openssl/cms.h>
+#include <openssl/ec.h>
 #include <openssl/ecdsa.h>
 #include <openssl/evp.h>
 #include <openssl/pkcs7.h>
+#include <openssl/rsa.h>
 #include <openssl/x509.h>
 
 static int log_fd = -1;
@@ -79,3 +82,23 @@ WRAP(PKCS7, d2i_PKCS7)
 WRAP(ECDSA_SIG, d2i_ECDSA_SIG)
 WRAP(EVP_PKEY, d2i_PUBKEY)
 WRAP(ASN1_OCTET_STRING, d2i_ASN1_OCTET_STRING)
+/* what the trust store decodes a certificate with (verify/certutil.c) */
+WRAP(X509_ALGOR, d2i_X509_ALGOR)
+WRAP(ASN1_INTEGER, d2i_ASN1_INTEGER)
+WRAP(ASN1_TIME, d2i_ASN1_TIME)
+WRAP(ASN1_BIT_STRING, d2i_ASN1_BIT_STRING)
+WRAP(X509_EXTENSIONS, d2i_X509_EXTENSIONS)
+WRAP(RSA, d2i_RSAPublicKey)
+WRAP(EC_KEY, o2i_ECPublicKey)
+
+/* The TLV reader: logged with everything it may look at. */
+static int (*real_ASN1_get_object)(const unsigned char **, long *, int *, int *, long);
+__attribute__((constructor)) static void resolve_ASN1_get_object(void)
+{
+	*(void **)&real_ASN1_get_object = dlsym(RTLD_NEXT, "ASN1_get_object");
+}
+int ASN1_get_object(const unsigned char **pp, long *plength, int *ptag, int *pclass, long omax)
+{
+	record("ASN1_get_object", pp ? *pp : NULL, omax);
+	return real_ASN1_get_object(pp, plength, ptag, pclass, omax);
+}
