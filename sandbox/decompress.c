@@ -26,8 +26,8 @@
 /* 128 MiB windows: zstd's own default ceiling, spelled out so a library
  * update cannot raise it. */
 #define ZSTD_WINDOWLOG_MAX 27
-#define IN_CHUNK	   (128u << 10)
-#define OUT_CHUNK	   (256u << 10)
+#define IN_CHUNK	   (32u << 10)
+#define OUT_CHUNK	   (32u << 10)
 
 struct magic {
 	enum wire_compression kind;

@@ -12,7 +12,10 @@
 #               against the kernel's certificate, an enforced policy, a trail
 #               record fsync'd before and after each finit_module. On 6.12, kmod
 #               30 decompresses the .ko.xz itself and calls init_module; on 6.1
-#               both hand finit_module an uncompressed file.
+#               both hand finit_module an uncompressed file. Then the same
+#               requests in one `modprobe -a` call each: the per-call cost
+#               (start-up, configuration, trust store, trail) apart from the
+#               per-module one (sandboxed children, digest, signature, load).
 #  coldplug     200 `modprobe -bq MODALIAS` processes, as udev's rule override
 #               runs them at coldplug: aliases of the staged modules (each
 #               module loaded by its first request, already live after) mixed
@@ -56,6 +59,16 @@ load_all() {
 	for m in $TOP; do "$1" -q "$m" || echo "load $m failed" >>/tmp/bench.err; done
 	echo $(($(now_ms) - t0))
 }
+# load_one_call TOOL: every request in one `modprobe -a` (what a boot's
+# modules-load does with a list); prints the milliseconds. Next to load_all
+# it tells the per-call cost from the per-module one.
+load_one_call() {
+	local t0
+	t0=$(now_ms)
+	# shellcheck disable=SC2086
+	"$1" -q -a $TOP || echo "load -a failed" >>/tmp/bench.err
+	echo $(($(now_ms) - t0))
+}
 unload_top() {
 	local t0 m list=
 	for m in $TOP; do list="$m $list"; done
@@ -79,6 +92,15 @@ for r in $(seq "$ROUNDS"); do
 	gu="$gu $(unload_top "$MODGATE_SBIN/modprobe")"
 	unload_all
 done
+ka= ga=
+for r in $(seq "$ROUNDS"); do
+	ka="$ka $(load_one_call "$KMOD_BIN/modprobe")"
+	expect_eq "round-$r-kmod-loaded-all-in-one-call" "$want" "$(nloaded)"
+	unload_all
+	ga="$ga $(load_one_call "$MODGATE_SBIN/modprobe")"
+	expect_eq "round-$r-modgate-loaded-all-in-one-call" "$want" "$(nloaded)"
+	unload_all
+done
 expect_eq "no-load-or-unload-failed" "" "$(cat /tmp/bench.err)"
 say "modules per round: $want; kmod load ms:$kl; modgate load ms:$gl"
 say "kmod unload ms:$ku; modgate unload ms:$gu"
@@ -86,6 +108,8 @@ mkl=$(echo "$kl" | median) mgl=$(echo "$gl" | median)
 mku=$(echo "$ku" | median) mgu=$(echo "$gu" | median)
 vm_send "info bench $VM_KVER load $want modules: kmod $mkl ms, modgate $mgl ms (median of $ROUNDS), ratio $(ratio "$mgl" "$mkl")"
 vm_send "info bench $VM_KVER unload: kmod $mku ms, modgate $mgu ms (median of $ROUNDS), ratio $(ratio "$mgu" "$mku")"
+mka=$(echo "$ka" | median) mga=$(echo "$ga" | median)
+vm_send "info bench $VM_KVER load in one modprobe -a: kmod $mka ms, modgate $mga ms (median of $ROUNDS), ratio $(ratio "$mga" "$mka")"
 check "trail-intact-after-the-rounds" "$MODGATE" audit verify
 
 section "coldplug: 200 modalias requests"
