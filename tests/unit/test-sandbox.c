@@ -23,7 +23,9 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <linux/futex.h>
 #include <sys/ptrace.h>
+#include <sys/syscall.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -212,6 +214,31 @@ static int child_write_to_input(void *arg, int fd)
 	return send_test(fd, "write to an input returned %zd", n);
 }
 
+/* futex: only FUTEX_WAKE_PRIVATE (glibc's pthread_once); waiting, or waking
+ * a shared futex, is not for a sandboxed child. */
+static uint32_t futex_word;
+
+static int child_futex_wait(void *arg, int fd)
+{
+	(void)arg;
+	long r = syscall(SYS_futex, &futex_word, FUTEX_WAIT_PRIVATE, 1, NULL, NULL, 0);
+	return send_test(fd, "futex wait returned %ld", r);
+}
+
+static int child_futex_shared_wake(void *arg, int fd)
+{
+	(void)arg;
+	long r = syscall(SYS_futex, &futex_word, FUTEX_WAKE, 1, NULL, NULL, 0);
+	return send_test(fd, "shared futex wake returned %ld", r);
+}
+
+static int child_futex_private_wake(void *arg, int fd)
+{
+	(void)arg;
+	long r = syscall(SYS_futex, &futex_word, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
+	return send_test(fd, "private futex wake returned %ld", r);
+}
+
 #if defined(__x86_64__)
 /* getpid through the i386 ABI: another architecture as far as seccomp is
  * concerned, refused by the arch check before any rule. */
@@ -233,6 +260,12 @@ static void test_forbidden_syscalls_kill(void **state)
 	expect_sigsys(child_ptrace, NULL);
 	expect_sigsys(child_fork, NULL);
 	expect_sigsys(child_exec_mapping, NULL);
+	expect_sigsys(child_futex_wait, NULL);
+	expect_sigsys(child_futex_shared_wake, NULL);
+	/* the one futex call allowed: a private wake, nobody waiting */
+	struct outcome o = run(child_futex_private_wake, NULL);
+	assert_int_equal(o.r, 0);
+	assert_string_equal(o.result, "private futex wake returned 0");
 #if defined(__x86_64__)
 	expect_sigsys(child_int80, NULL);
 #endif

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /* The trust store loader: formats, masking, ownership rules, lookups. */
+#define OPENSSL_SUPPRESS_DEPRECATED /* i2d_RSAPublicKey, i2o_ECPublicKey: the oracle's side */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -155,6 +156,138 @@ static void test_invalid_files_fail_closed(void **state)
 	unlink(at(fx.etc, "bad.pem"));
 	assert_int_equal(mkdir(at(fx.etc, "dir.pem"), 0755), 0);
 	expect_refused(-EINVAL, "not a regular file");
+}
+
+/* cu_cert_decode() against OpenSSL's own X509 decoder as the oracle, over
+ * every key type the store accepts, with and without a SKID, and a v1
+ * certificate (no version field, no extensions). */
+static void expect_same_as_x509(X509 *x)
+{
+	unsigned char *der = NULL, *issuer = NULL;
+	int n = i2d_X509(x, &der), in = i2d_X509_NAME(X509_get_issuer_name(x), &issuer);
+	struct cu_cert_info info;
+	const char *why = NULL;
+
+	assert_true(n > 0 && in > 0);
+	assert_int_equal(cu_cert_decode(der, (size_t)n, &info, &why), 0);
+	/* issuer: byte for byte what the certificate holds */
+	assert_int_equal(info.issuer_len, (size_t)in);
+	assert_memory_equal(info.issuer, issuer, (size_t)in);
+	/* serial */
+	BIGNUM *serial = ASN1_INTEGER_to_BN(X509_get0_serialNumber(x), NULL);
+	assert_int_equal(BN_cmp(serial, info.serial), 0);
+	BN_free(serial);
+	/* subject key identifier, or none */
+	const ASN1_OCTET_STRING *skid = X509_get0_subject_key_id(x);
+	if (skid) {
+		assert_int_equal(info.skid_len, (size_t)ASN1_STRING_length(skid));
+		assert_memory_equal(info.skid, ASN1_STRING_get0_data(skid), info.skid_len);
+	} else {
+		assert_null(info.skid);
+	}
+	/* subject, validity */
+	assert_int_equal(X509_NAME_cmp(info.subject, X509_get_subject_name(x)), 0);
+	assert_int_equal(ASN1_TIME_compare(info.not_before, X509_get0_notBefore(x)), 0);
+	assert_int_equal(ASN1_TIME_compare(info.not_after, X509_get0_notAfter(x)), 0);
+	/* the key: the same public key as OpenSSL's decode of the whole thing */
+	EVP_PKEY *pk = X509_get0_pubkey(x);
+	assert_int_equal(info.key_type, EVP_PKEY_get_base_id(pk));
+	assert_int_equal(info.bits, EVP_PKEY_get_bits(pk));
+	unsigned char *mine = NULL, *theirs = NULL;
+	int ml = info.rsa ? i2d_RSAPublicKey(info.rsa, &mine) : i2o_ECPublicKey(info.ec, &mine);
+	int tl = i2d_PublicKey(pk, &theirs);
+	assert_true(ml > 0 && ml == tl);
+	assert_memory_equal(mine, theirs, (size_t)ml);
+	OPENSSL_free(mine);
+	OPENSSL_free(theirs);
+	cu_cert_info_release(&info);
+	OPENSSL_free(der);
+	OPENSSL_free(issuer);
+}
+
+static void test_decode_matches_openssl(void **state)
+{
+	(void)state;
+	EVP_PKEY *keys[] = {fx.rsa, fx.ec, tu_key_rsa(4096), tu_key_ec("P-384")};
+
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		for (int skid = 0; skid < 2; skid++) {
+			X509 *x = tu_cert(keys[i], "oracle", 0x7f00 + (long)i, skid);
+			expect_same_as_x509(x);
+			X509_free(x);
+		}
+	}
+	/* v1: no [0] version, no extensions */
+	X509 *v1 = X509_new();
+	X509_NAME *name = X509_NAME_new();
+	X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, (const unsigned char *)"v1", -1, -1, 0);
+	X509_set_version(v1, 0);
+	ASN1_INTEGER_set(X509_get_serialNumber(v1), 1);
+	X509_gmtime_adj(X509_getm_notBefore(v1), 0);
+	X509_gmtime_adj(X509_getm_notAfter(v1), 3600);
+	X509_set_subject_name(v1, name);
+	X509_set_issuer_name(v1, name);
+	X509_set_pubkey(v1, fx.rsa);
+	assert_true(X509_sign(v1, fx.rsa, EVP_sha256()) > 0);
+	expect_same_as_x509(v1);
+	X509_free(v1);
+	X509_NAME_free(name);
+	EVP_PKEY_free(keys[2]);
+	EVP_PKEY_free(keys[3]);
+}
+
+static void expect_decode_fails(const uint8_t *der, size_t len, const char *needle)
+{
+	struct cu_cert_info info;
+	const char *why = NULL;
+
+	assert_int_equal(cu_cert_decode(der, len, &info, &why), -EINVAL);
+	assert_non_null(why);
+	if (!strstr(why, needle))
+		fail_msg("\"%s\" does not say \"%s\"", why, needle);
+	cu_cert_info_release(&info);
+}
+
+/* Broken DER around a good certificate: each refused, none read past. */
+static void test_decode_refuses_broken_der(void **state)
+{
+	(void)state;
+	unsigned char *der = NULL;
+	int n = i2d_X509(fx.a, &der);
+	assert_true(n > 64);
+	uint8_t *buf = malloc((size_t)n + 1);
+
+	memcpy(buf, der, (size_t)n);
+	buf[n] = 0;
+	expect_decode_fails(buf, (size_t)n + 1, "not one DER X.509 certificate"); /* trailing byte */
+	for (size_t cut = 1; cut < (size_t)n; cut += 7)
+		expect_decode_fails(buf, (size_t)n - cut, "");		      /* every truncation */
+	buf[1] = 0x80; /* indefinite length: BER, not DER */
+	expect_decode_fails(buf, (size_t)n, "not one DER X.509 certificate");
+	memcpy(buf, der, (size_t)n);
+	/* every single-byte change in the certificate body either decodes to
+	 * something or is refused with a reason: never a crash (ASan) */
+	for (size_t i = 0; i < (size_t)n; i += 3) {
+		struct cu_cert_info info;
+		const char *why = NULL;
+		buf[i] ^= 0x5a;
+		if (cu_cert_decode(buf, (size_t)n, &info, &why) < 0)
+			assert_non_null(why);
+		cu_cert_info_release(&info);
+		buf[i] ^= 0x5a;
+	}
+	free(buf);
+	OPENSSL_free(der);
+
+	/* two subject key identifiers */
+	X509 *x = tu_cert(fx.rsa, "two skids", 9, 1);
+	X509_add_ext(x, X509_get_ext(x, X509_get_ext_by_NID(x, NID_subject_key_identifier, -1)), -1);
+	assert_true(X509_sign(x, fx.rsa, EVP_sha256()) > 0);
+	der = NULL;
+	n = i2d_X509(x, &der);
+	expect_decode_fails(der, (size_t)n, "two subject key identifiers");
+	OPENSSL_free(der);
+	X509_free(x);
 }
 
 static void test_unsupported_key_refused(void **state)
@@ -372,6 +505,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_masking, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_invalid_files_fail_closed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unsupported_key_refused, setup, teardown),
+		cmocka_unit_test(test_decode_matches_openssl),
+		cmocka_unit_test(test_decode_refuses_broken_der),
 		cmocka_unit_test_setup_teardown(test_ownership, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_missing_dirs_are_empty, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lookup, setup, teardown),
