@@ -275,7 +275,6 @@ static void algor_freep(X509_ALGOR **p)
 	X509_ALGOR_free(*p);
 }
 
-
 /* Key types a module signature may use: RSA, ECDSA on P-256 or P-384. The
  * key is decoded with the RSA and EC_KEY routines themselves: the generic
  * SubjectPublicKeyInfo decoder of OpenSSL 3 builds its provider decoder
