@@ -76,7 +76,10 @@ static void list_one(const struct trust_cert *c, bool json)
 	char nb[32], na[32], alg[48];
 	_cleanup_free_ char *kid = NULL;
 	_cleanup_free_ char *fp = NULL;
+	_cleanup_free_ char *subject = NULL;
 
+	if (cu_name_oneline(c->subject, &subject) < 0)
+		subject = NULL; /* printed as "?" */
 	time_str(c->not_before, nb);
 	time_str(c->not_after, na);
 	algorithm_str(c, alg);
@@ -86,7 +89,7 @@ static void list_one(const struct trust_cert *c, bool json)
 	if (json) {
 		const char *keys[] = {"file",	    "subject",	 "key_id", "algorithm",
 				      "not_before", "not_after", "sha256", "path"};
-		const char *vals[] = {c->file, c->subject, kid, alg, nb, na, fp, c->path};
+		const char *vals[] = {c->file, subject ? subject : "?", kid, alg, nb, na, fp, c->path};
 		printf("{\"index\":%u", c->idx);
 		for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
 			printf(",\"%s\":", keys[i]);
@@ -96,7 +99,7 @@ static void list_one(const struct trust_cert *c, bool json)
 		return;
 	}
 	printf("%s%s\n", c->file, c->idx ? " (next certificate in the file)" : "");
-	printf("\tsubject:    %s\n\tkey id:     %s\n\talgorithm:  %s\n", c->subject,
+	printf("\tsubject:    %s\n\tkey id:     %s\n\talgorithm:  %s\n", subject ? subject : "?",
 	       kid ? kid : "(none)", alg);
 	printf("\tvalidity:   %s to %s (not checked, as by the kernel)\n", nb, na);
 	printf("\tsha256:     %s\n\tpath:       %s\n", fp ? fp : "?", c->path);

@@ -135,37 +135,24 @@ static void x509_name_free(void *p)
 {
 	X509_NAME_free(p);
 }
-static void asn1_time_free(void *p)
-{
-	ASN1_TIME_free(p);
-}
 static void bit_string_free(void *p)
 {
 	ASN1_BIT_STRING_free(p);
 }
-static void x509_exts_free(void *p)
-{
-	sk_X509_EXTENSION_pop_free(p, X509_EXTENSION_free);
-}
 
-static void *d2i_exts(void *unused, const unsigned char **pp, long len)
-{
-	(void)unused;
-	return d2i_X509_EXTENSIONS(NULL, pp, len);
-}
-
-static bool validity_ok(const struct tlv *v)
-{
-	const uint8_t *p = v->content, *end = p + v->len;
-	struct tlv t;
-
-	for (int i = 0; i < 2; i++)
-		if (!tlv_next(&p, end, &t) || !DECODES(d2i_ASN1_TIME, asn1_time_free, &t))
-			return false;
-	return p == end;
-}
-
-/* tbsCertificate (RFC 5280 4.1), field by field. */
+/* Spans of the certificate, each a whole TLV. */
+struct cu_cert {
+	const uint8_t *serial, *issuer, *validity, *subject;
+	size_t serial_len, issuer_len, validity_len, subject_len;
+	/* subjectPublicKeyInfo's AlgorithmIdentifier and BIT STRING */
+	const uint8_t *key_alg, *key;
+	size_t key_alg_len, key_len;
+	const uint8_t *exts; /* the Extensions SEQUENCE inside [3]; NULL if absent */
+	size_t exts_len;
+};
+/* tbsCertificate (RFC 5280 4.1), field by field: each field's shape here,
+ * and a decode of the fields nothing else reads; cu_cert_decode() decodes
+ * the others (serial, subject, validity, key, extensions) once, itself. */
 static const char *tbs_parts(const struct tlv *tbs, struct cu_cert *out)
 {
 	const uint8_t *p = tbs->content, *end = p + tbs->len;
@@ -183,8 +170,7 @@ static const char *tbs_parts(const struct tlv *tbs, struct cu_cert *out)
 			return "truncated tbsCertificate";
 	}
 	serial = t;
-	if (!universal(&serial, V_ASN1_INTEGER, false) ||
-	    !DECODES(d2i_ASN1_INTEGER, asn1_integer_free, &serial))
+	if (!universal(&serial, V_ASN1_INTEGER, false))
 		return "bad serial number";
 	if (!tlv_next(&p, end, &t) || !universal(&t, V_ASN1_SEQUENCE, true) ||
 	    !DECODES(d2i_X509_ALGOR, x509_algor_free, &t))
@@ -192,19 +178,16 @@ static const char *tbs_parts(const struct tlv *tbs, struct cu_cert *out)
 	if (!tlv_next(&p, end, &issuer) || !universal(&issuer, V_ASN1_SEQUENCE, true) ||
 	    !DECODES(d2i_X509_NAME, x509_name_free, &issuer))
 		return "bad issuer name";
-	if (!tlv_next(&p, end, &validity) || !universal(&validity, V_ASN1_SEQUENCE, true) ||
-	    !validity_ok(&validity))
+	if (!tlv_next(&p, end, &validity) || !universal(&validity, V_ASN1_SEQUENCE, true))
 		return "bad validity";
-	if (!tlv_next(&p, end, &subject) || !universal(&subject, V_ASN1_SEQUENCE, true) ||
-	    !DECODES(d2i_X509_NAME, x509_name_free, &subject))
+	if (!tlv_next(&p, end, &subject) || !universal(&subject, V_ASN1_SEQUENCE, true))
 		return "bad subject name";
 	if (!tlv_next(&p, end, &spki) || !universal(&spki, V_ASN1_SEQUENCE, true))
 		return "bad subject public key info";
 	const uint8_t *k = spki.content, *kend = k + spki.len;
 	struct tlv alg, key;
 	if (!tlv_next(&k, kend, &alg) || !universal(&alg, V_ASN1_SEQUENCE, true) ||
-	    !DECODES(d2i_X509_ALGOR, x509_algor_free, &alg) || !tlv_next(&k, kend, &key) ||
-	    !universal(&key, V_ASN1_BIT_STRING, false) || k != kend)
+	    !tlv_next(&k, kend, &key) || !universal(&key, V_ASN1_BIT_STRING, false) || k != kend)
 		return "bad subject public key info";
 	*out = (struct cu_cert){
 		.serial = serial.start,
@@ -231,8 +214,7 @@ static const char *tbs_parts(const struct tlv *tbs, struct cu_cert *out)
 			const uint8_t *e = t.content;
 			struct tlv exts;
 			if (!t.cons || !tlv_next(&e, t.content + t.len, &exts) ||
-			    e != t.content + t.len || !universal(&exts, V_ASN1_SEQUENCE, true) ||
-			    !DECODES(d2i_exts, x509_exts_free, &exts))
+			    e != t.content + t.len || !universal(&exts, V_ASN1_SEQUENCE, true))
 				return "bad extensions";
 			out->exts = exts.start;
 			out->exts_len = exts.total;
@@ -241,7 +223,7 @@ static const char *tbs_parts(const struct tlv *tbs, struct cu_cert *out)
 	return NULL;
 }
 
-int cu_cert_parts(const uint8_t *der, size_t len, struct cu_cert *out, const char **why)
+static int cu_cert_parts(const uint8_t *der, size_t len, struct cu_cert *out, const char **why)
 {
 	const uint8_t *p = der, *end = der + len;
 	struct tlv cert, tbs, alg, sig;
@@ -385,16 +367,6 @@ static int skid_read(struct cu_cert_info *c, const struct cu_cert *parts, const 
 	return 0;
 }
 
-static void integer_free(ASN1_INTEGER *p)
-{
-	ASN1_INTEGER_free(p);
-}
-
-static void name_free(X509_NAME *p)
-{
-	X509_NAME_free(p);
-}
-
 /* Validity ::= SEQUENCE { notBefore Time, notAfter Time } */
 static int times_read(struct cu_cert_info *c, const struct cu_cert *parts, const char **why)
 {
@@ -409,7 +381,7 @@ static int times_read(struct cu_cert_info *c, const struct cu_cert *parts, const
 		if (c->not_before && tlv_next(&p, end, &t))
 			c->not_after = D2I_EXACT(d2i_ASN1_TIME, ASN1_TIME_free, t.start, t.total);
 	}
-	if (!c->not_after) {
+	if (!c->not_after || p != end) {
 		*why = "cannot decode the validity";
 		return -EINVAL;
 	}
@@ -428,10 +400,10 @@ int cu_cert_decode(const uint8_t *der, size_t len, struct cu_cert_info *out, con
 		return r;
 	out->issuer = parts.issuer;
 	out->issuer_len = parts.issuer_len;
-	serial = D2I_EXACT(d2i_ASN1_INTEGER, integer_free, parts.serial, parts.serial_len);
+	serial = D2I_EXACT(d2i_ASN1_INTEGER, asn1_integer_free, parts.serial, parts.serial_len);
 	out->serial = serial ? ASN1_INTEGER_to_BN(serial, NULL) : NULL;
 	ASN1_INTEGER_free(serial);
-	out->subject = D2I_EXACT(d2i_X509_NAME, name_free, parts.subject, parts.subject_len);
+	out->subject = D2I_EXACT(d2i_X509_NAME, x509_name_free, parts.subject, parts.subject_len);
 	if (!out->serial || !out->subject) {
 		*why = !out->serial ? "cannot decode the serial number" : "cannot decode the subject";
 		r = -EINVAL;

@@ -44,31 +44,16 @@ int cu_split_certs(const uint8_t *data, size_t len, struct cu_der **out, size_t 
 void cu_ders_free(struct cu_der *v, size_t n);
 int cu_parse_certs(const uint8_t *data, size_t len, X509 ***out, size_t *n, const char **why);
 
-/* The fields of one DER certificate that the trust store uses, as spans of
- * der (each a whole TLV), found without OpenSSL's X509 decoder: in OpenSSL 3
- * that decoder also decodes the public key through the provider decoder
- * machinery, some five million instructions a certificate (50 ms a load in
- * the emulated VM). Every field is still checked: the structure of RFC 5280
- * 4.1 in DER with definite lengths, and the serial, both algorithm
- * identifiers, both names, both times, the signature BIT STRING and the
- * extensions each decode as their ASN.1 type with nothing left over. The
- * key inside the BIT STRING is left to the caller. 0 or -EINVAL with *why set. */
-struct cu_cert {
-	const uint8_t *serial, *issuer, *validity, *subject;
-	size_t serial_len, issuer_len, validity_len, subject_len;
-	/* subjectPublicKeyInfo's AlgorithmIdentifier and BIT STRING */
-	const uint8_t *key_alg, *key;
-	size_t key_alg_len, key_len;
-	const uint8_t *exts; /* the Extensions SEQUENCE inside [3]; NULL if absent */
-	size_t exts_len;
-};
-int cu_cert_parts(const uint8_t *der, size_t len, struct cu_cert *out, const char **why);
-
-/* cu_cert_parts(), then each field the trust store keeps, decoded: the key
- * (RSA, or ECDSA on P-256/P-384: its own routines, not the generic
+/* One DER certificate of the trust store, read without OpenSSL's X509
+ * decoder: in OpenSSL 3 that decoder also decodes the public key through the
+ * provider decoder machinery, some five million instructions a certificate
+ * (50 ms a load in the emulated VM). Every field is still checked: the
+ * structure of RFC 5280 4.1 in DER with definite lengths, and each field
+ * decoded as its ASN.1 type with nothing left over. Out come the key (RSA,
+ * or ECDSA on P-256/P-384: their own routines, not the generic
  * SubjectPublicKeyInfo decoder), the serial, the subject, the validity, the
  * subject key identifier (none is fine; two, or one that does not decode,
- * is not). issuer is a span of der. Release with cu_cert_info_release(),
+ * is not); issuer is a span of der. Release with cu_cert_info_release(),
  * also after a failure. 0 or -errno with *why set. */
 struct cu_cert_info {
 	RSA *rsa;

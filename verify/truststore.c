@@ -237,7 +237,7 @@ static void trust_cert_release(struct trust_cert *c)
 	free(c->issuer_der);
 	free(c->serial);
 	free(c->skid);
-	free(c->subject);
+	X509_NAME_free(c->subject);
 	free(c->subject_cn);
 	*c = (struct trust_cert){0};
 }
@@ -293,10 +293,8 @@ static int fill_from(struct trust_cert *c, struct cu_cert_info *info)
 	if (SHA256_Init(&sha) != 1 || SHA256_Update(&sha, c->der, c->der_len) != 1 ||
 	    SHA256_Final(c->sha256, &sha) != 1)
 		return -EIO;
-	r = cu_name_oneline(info->subject, &c->subject);
-	if (r == 0)
-		r = cu_name_cn(info->subject, &c->subject_cn);
-	return r;
+	c->subject = TAKE_PTR(info->subject);
+	return cu_name_cn(c->subject, &c->subject_cn);
 }
 
 /* Takes ownership of der. */

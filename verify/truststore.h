@@ -51,7 +51,7 @@ struct trust_cert {
 	uint8_t *skid;	      /* subject key identifier; NULL if the cert has none */
 	size_t skid_len;
 	uint8_t sha256[32]; /* fingerprint of the certificate's DER */
-	char *subject;	    /* RFC 2253, printable */
+	X509_NAME *subject; /* for `keys list` (cu_name_oneline): not formatted on a load */
 	char *subject_cn;   /* first commonName, printable; "" if none */
 	ASN1_TIME *not_before, *not_after; /* shown, never checked (as by the kernel) */
 };

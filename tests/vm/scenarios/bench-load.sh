@@ -92,15 +92,22 @@ for r in $(seq "$ROUNDS"); do
 	gu="$gu $(unload_top "$MODGATE_SBIN/modprobe")"
 	unload_all
 done
-ka= ga=
-for r in $(seq "$ROUNDS"); do
-	ka="$ka $(load_one_call "$KMOD_BIN/modprobe")"
-	expect_eq "round-$r-kmod-loaded-all-in-one-call" "$want" "$(nloaded)"
-	unload_all
-	ga="$ga $(load_one_call "$MODGATE_SBIN/modprobe")"
-	expect_eq "round-$r-modgate-loaded-all-in-one-call" "$want" "$(nloaded)"
-	unload_all
-done
+# alternate LOADER WHAT: ROUNDS rounds of LOADER through kmod's modprobe,
+# then modgate's, all unloaded after each; the milliseconds go to rk and rg
+alternate() {
+	local r
+	rk= rg=
+	for r in $(seq "$ROUNDS"); do
+		rk="$rk $("$1" "$KMOD_BIN/modprobe")"
+		expect_eq "round-$r-kmod-$2" "$want" "$(nloaded)"
+		unload_all
+		rg="$rg $("$1" "$MODGATE_SBIN/modprobe")"
+		expect_eq "round-$r-modgate-$2" "$want" "$(nloaded)"
+		unload_all
+	done
+}
+alternate load_one_call loaded-all-in-one-call
+ka=$rk ga=$rg
 expect_eq "no-load-or-unload-failed" "" "$(cat /tmp/bench.err)"
 say "modules per round: $want; kmod load ms:$kl; modgate load ms:$gl"
 say "kmod unload ms:$ku; modgate unload ms:$gu"
@@ -123,15 +130,8 @@ check "trail-intact-after-the-rounds" "$MODGATE" audit verify
 # than on a real machine). Restored before anything else runs.
 aslr=$(cat /proc/sys/kernel/randomize_va_space)
 echo 0 >/proc/sys/kernel/randomize_va_space
-kn= gn=
-for r in $(seq "$ROUNDS"); do
-	kn="$kn $(load_all "$KMOD_BIN/modprobe")"
-	expect_eq "round-$r-kmod-loaded-all-no-aslr" "$want" "$(nloaded)"
-	unload_all
-	gn="$gn $(load_all "$MODGATE_SBIN/modprobe")"
-	expect_eq "round-$r-modgate-loaded-all-no-aslr" "$want" "$(nloaded)"
-	unload_all
-done
+alternate load_all loaded-all-no-aslr
+kn=$rk gn=$rg
 echo "$aslr" >/proc/sys/kernel/randomize_va_space
 expect_eq "aslr-restored" "$aslr" "$(cat /proc/sys/kernel/randomize_va_space)"
 mkn=$(echo "$kn" | median) mgn=$(echo "$gn" | median)
