@@ -22,6 +22,7 @@
 
 #include "common/macros.h"
 #include "sandbox/decode.h"
+#include "sandbox/modsig-der.h"
 #include "sandbox/modsig.h"
 
 struct modsig_info {
@@ -242,7 +243,8 @@ static void put_signer(CMS_SignerInfo *si, struct wire_writer *w, const char **p
 	wire_put_u8(w, WT_SIG_SIGNED_ATTRS, CMS_signed_get_attr_count(si) > 0);
 }
 
-static void pkcs7_decode(const uint8_t *blob, size_t n, struct wire_writer *w, const char **problem)
+static void pkcs7_decode_openssl(const uint8_t *blob, size_t n, struct wire_writer *w,
+				 const char **problem)
 {
 	const unsigned char *p = blob;
 	_cleanup_(cms_freep) CMS_ContentInfo *cms = NULL;
@@ -275,6 +277,49 @@ static void pkcs7_decode(const uint8_t *blob, size_t n, struct wire_writer *w, c
 	}
 	/* the first signer, as kmod shows and as sign-file writes the only one */
 	put_signer(sk_CMS_SignerInfo_value(sis, 0), w, problem);
+}
+
+/* The same facts, in the same order, from the strict reader's result. */
+static void put_simple(const struct pkcs7_simple *ps, size_t n, struct wire_writer *w,
+		       const char **problem)
+{
+	const char *hash = hash_name_by_nid(ps->digest_nid);
+
+	if (ps->used != n)
+		set_problem(problem, "bytes after the PKCS#7 blob inside the signature");
+	wire_put_u32(w, WT_SIG_NSIGNERS, 1);
+	wire_put_u8(w, WT_SIG_DETACHED, 1);
+	wire_put_u8(w, WT_SIG_DATA_TYPE, ps->data_type);
+	if (ps->by_skid) {
+		wire_put_u32(w, WT_SIG_ID_KIND, WIRE_SIGNER_SKID);
+		wire_put(w, WT_SIG_SKID, ps->skid.p, ps->skid.len);
+	} else {
+		wire_put_u32(w, WT_SIG_ID_KIND, WIRE_SIGNER_ISSUER_SERIAL);
+		wire_put(w, WT_SIG_ISSUER_DER, ps->issuer.p, ps->issuer.len);
+		wire_put_strn(w, WT_SIG_ISSUER_CN, (const char *)ps->cn.p, ps->cn.len);
+		wire_put(w, WT_SIG_SERIAL, ps->serial.p, ps->serial.len);
+	}
+	wire_put_u32(w, WT_SIG_DIGEST_NID, (uint32_t)ps->digest_nid);
+	if (hash)
+		wire_put_str(w, WT_SIG_HASH_NAME, hash);
+	wire_put_u32(w, WT_SIG_PKEY_NID, (uint32_t)ps->pkey_nid);
+	wire_put(w, WT_SIG_VALUE, ps->sig.p, ps->sig.len);
+	if (ps->pkey_nid == NID_X9_62_id_ecPublicKey) {
+		wire_put(w, WT_SIG_ECDSA_R, ps->r.p, ps->r.len);
+		wire_put(w, WT_SIG_ECDSA_S, ps->s.p, ps->s.len);
+	}
+	wire_put_u8(w, WT_SIG_SIGNED_ATTRS, 0);
+}
+
+static void pkcs7_decode(const uint8_t *blob, size_t n, struct wire_writer *w, const char **problem)
+{
+	struct pkcs7_simple ps;
+
+	/* sign-file's shape, read without OpenSSL; anything else, by OpenSSL */
+	if (pkcs7_simple_decode(blob, n, &ps))
+		put_simple(&ps, n, w, problem);
+	else
+		pkcs7_decode_openssl(blob, n, w, problem);
 }
 
 /* kmod 30 shows legacy trailers (PGP/X509 id) when its table lookups stay in range

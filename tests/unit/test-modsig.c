@@ -29,6 +29,7 @@
 
 #include "common/macros.h"
 #include "sandbox/decode.h"
+#include "sandbox/modsig-der.h"
 #include "sandbox/modsig.h"
 #include "tests/crafted/wire-fields.h"
 
@@ -383,6 +384,250 @@ static void test_legacy(void **state)
 	decoded_free(&d);
 }
 
+/* ---- the strict reader against OpenSSL ---- */
+
+static void assert_span(struct der_span got, const void *want, size_t n)
+{
+	assert_int_equal(got.len, n);
+	if (n)
+		assert_memory_equal(got.p, want, n);
+}
+
+static void assert_span_bn(struct der_span got, const BIGNUM *bn)
+{
+	unsigned char buf[1024];
+	int n = BN_num_bytes(bn);
+
+	assert_true(n >= 0 && (size_t)n <= sizeof(buf));
+	BN_bn2bin(bn, buf);
+	assert_span(got, buf, (size_t)n);
+}
+
+/* Whatever pkcs7_simple_decode() accepted, OpenSSL must accept with the same
+ * facts (the ones modsig.c sends from OpenSSL's objects otherwise). */
+static void assert_openssl_agrees(const uint8_t *b, size_t n, const struct pkcs7_simple *ps)
+{
+	const unsigned char *p = b;
+	CMS_ContentInfo *cms = d2i_CMS_ContentInfo(NULL, &p, (long)n);
+	ASN1_OCTET_STRING *keyid = NULL, *sig;
+	X509_NAME *issuer = NULL;
+	ASN1_INTEGER *serial = NULL;
+	X509_ALGOR *dig, *sigalg;
+	const ASN1_OBJECT *obj;
+	CMS_SignerInfo *si;
+	int nid, d, pk;
+
+	assert_non_null(cms);
+	assert_int_equal((size_t)(p - b), ps->used);
+	assert_int_equal(OBJ_obj2nid(CMS_get0_type(cms)), NID_pkcs7_signed);
+	assert_int_equal(sk_CMS_SignerInfo_num(CMS_get0_SignerInfos(cms)), 1);
+	assert_int_equal(CMS_is_detached(cms), 1);
+	assert_int_equal(OBJ_obj2nid(CMS_get0_eContentType(cms)) == NID_pkcs7_data, ps->data_type);
+	si = sk_CMS_SignerInfo_value(CMS_get0_SignerInfos(cms), 0);
+	assert_true(CMS_signed_get_attr_count(si) <= 0);
+	assert_int_equal(CMS_SignerInfo_get0_signer_id(si, &keyid, &issuer, &serial), 1);
+	assert_int_equal(keyid != NULL, ps->by_skid);
+	if (keyid) {
+		assert_span(ps->skid, ASN1_STRING_get0_data(keyid),
+			    (size_t)ASN1_STRING_length(keyid));
+	} else {
+		unsigned char *der = NULL;
+		int len = i2d_X509_NAME(issuer, &der);
+		BIGNUM *bn = ASN1_INTEGER_to_BN(serial, NULL);
+		const X509_NAME_ENTRY *e = NULL;
+		const char *cn = "";
+
+		assert_true(len > 0);
+		assert_span(ps->issuer, der, (size_t)len);
+		assert_non_null(bn);
+		assert_span_bn(ps->serial, bn);
+		for (int i = 0; i < X509_NAME_entry_count(issuer); i++) {
+			e = X509_NAME_get_entry(issuer, i);
+			if (OBJ_obj2nid(X509_NAME_ENTRY_get_object(e)) == NID_commonName)
+				break;
+		}
+		if (e)
+			cn = (const char *)ASN1_STRING_get0_data(X509_NAME_ENTRY_get_data(e));
+		assert_span(ps->cn, cn, strlen(cn));
+		BN_free(bn);
+		OPENSSL_free(der);
+	}
+	CMS_SignerInfo_get0_algs(si, NULL, NULL, &dig, &sigalg);
+	X509_ALGOR_get0(&obj, NULL, NULL, dig);
+	assert_int_equal(OBJ_obj2nid(obj), ps->digest_nid);
+	X509_ALGOR_get0(&obj, NULL, NULL, sigalg);
+	nid = OBJ_obj2nid(obj);
+	if (OBJ_find_sigid_algs(nid, &d, &pk) && pk != NID_undef)
+		nid = pk;
+	assert_int_equal(nid, ps->pkey_nid);
+	sig = CMS_SignerInfo_get0_signature(si);
+	assert_span(ps->sig, ASN1_STRING_get0_data(sig), (size_t)ASN1_STRING_length(sig));
+	if (nid == NID_X9_62_id_ecPublicKey) {
+		const unsigned char *q = ASN1_STRING_get0_data(sig);
+		ECDSA_SIG *es = d2i_ECDSA_SIG(NULL, &q, ASN1_STRING_length(sig));
+		const BIGNUM *r, *s;
+
+		assert_non_null(es);
+		assert_ptr_equal(q, ASN1_STRING_get0_data(sig) + ASN1_STRING_length(sig));
+		ECDSA_SIG_get0(es, &r, &s);
+		assert_span_bn(ps->r, r);
+		assert_span_bn(ps->s, s);
+		ECDSA_SIG_free(es);
+	}
+	CMS_ContentInfo_free(cms);
+}
+
+/* The blob of a signed file, and whether the strict reader takes it. */
+static bool simple_takes(const uint8_t *file, size_t len, struct pkcs7_simple *ps)
+{
+	size_t off = sizeof(content) - 1;
+
+	return pkcs7_simple_decode(file + off, len - off - MODSIG_TRAILER_LEN, ps);
+}
+
+/* Every value of every byte outside the signature value, a few changes of
+ * each byte inside it (any value there is still the same shape), and every
+ * truncation: accepted means OpenSSL agrees. Returns how many were. */
+static size_t mutate_and_compare(const uint8_t *blob, size_t n, const struct pkcs7_simple *orig)
+{
+	static const uint8_t flips[] = {0x01, 0x80, 0xff, 0x20};
+	size_t sig_at = (size_t)(orig->sig.p - blob), sig_end = sig_at + orig->sig.len;
+	uint8_t *m = malloc(n);
+	struct pkcs7_simple ps;
+	size_t accepted = 0;
+
+	assert_non_null(m);
+	memcpy(m, blob, n);
+	for (size_t i = 0; i < n; i++) {
+		bool in_sig = i >= sig_at && i < sig_end;
+		unsigned int tries = in_sig ? ARRAY_SIZE(flips) : 255;
+
+		for (unsigned int t = 0; t < tries; t++) {
+			m[i] = (uint8_t)(blob[i] ^ (in_sig ? flips[t] : t + 1));
+			if (pkcs7_simple_decode(m, n, &ps)) {
+				assert_openssl_agrees(m, n, &ps);
+				accepted++;
+			}
+		}
+		m[i] = blob[i];
+		if (pkcs7_simple_decode(blob, i, &ps)) {
+			assert_openssl_agrees(blob, i, &ps);
+			accepted++;
+		}
+	}
+	free(m);
+	return accepted;
+}
+
+static void test_simple_reader(void **state)
+{
+	struct signer rsa = make_signer("RSA", NULL, "modgate signer", 0x00ff01),
+		      p256 = make_signer("EC", "P-256", "p", 0x80),
+		      p384 = make_signer("EC", "P-384", NULL, 0x7f), two[2] = {rsa, p256};
+	const struct {
+		const struct signer *s;
+		size_t n;
+		const EVP_MD *md;
+		int flags;
+		bool simple;
+	} cases[] = {
+		{&rsa, 1, EVP_sha256(), 0, true},
+		{&rsa, 1, EVP_sha512(), F_KEYID, true},
+		{&rsa, 1, EVP_sha1(), 0, true},
+		{&p256, 1, EVP_sha256(), 0, true},
+		{&p256, 1, EVP_sha384(), F_KEYID, true},
+		{&p384, 1, EVP_sha384(), 0, true},
+		{&p384, 1, EVP_sha512(), 0, true},
+		{&rsa, 1, EVP_sha3_256(), 0, true},
+		/* not sign-file's shape: OpenSSL's to read */
+		{&rsa, 1, EVP_sha256(), F_ATTRS, false},
+		{&p256, 1, EVP_sha256(), F_EMBED, false},
+		{two, 2, EVP_sha256(), 0, false},
+	};
+	size_t total = 0;
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		size_t len, off = sizeof(content) - 1;
+		uint8_t *file =
+			sign_file(cases[i].s, cases[i].n, cases[i].md, cases[i].flags, &len);
+		struct pkcs7_simple ps;
+		struct decoded d;
+
+		assert_int_equal(simple_takes(file, len, &ps), cases[i].simple);
+		if (cases[i].simple) {
+			assert_openssl_agrees(file + off, len - off - MODSIG_TRAILER_LEN, &ps);
+			/* and the facts sent are the ones the tests above check */
+			decode(file, len, &d);
+			assert_null(wf_get(&d.l, WT_SIG_PROBLEM, 0));
+			assert_verifies(&d, cases[i].s, cases[i].md);
+			decoded_free(&d);
+		}
+		if (cases[i].simple)
+			total +=
+				mutate_and_compare(file + off, len - off - MODSIG_TRAILER_LEN, &ps);
+		free(file);
+	}
+	/* signature and serial bytes change without changing the shape */
+	assert_true(total > 1000);
+	signer_free(&rsa);
+	signer_free(&p256);
+	signer_free(&p384);
+}
+
+/* A name whose strings OpenSSL converts (non-ASCII UTF-8, BMPString) and a
+ * length in a longer form than needed: not read here, still read by OpenSSL
+ * with the same facts as before. */
+static void test_simple_reader_declines(void **state)
+{
+	struct signer s = make_signer("RSA", NULL, "t", 9);
+	X509_NAME *name = X509_NAME_new();
+	size_t len, off = sizeof(content) - 1, blob;
+	uint8_t *file, *longer, *t;
+	struct pkcs7_simple ps;
+	struct decoded d;
+
+	(void)state;
+	/* the outer SEQUENCE's length (0x82 hi lo) re-encoded as 0x83 00 hi lo */
+	file = sign_file(&s, 1, EVP_sha256(), 0, &len);
+	assert_true(simple_takes(file, len, &ps));
+	assert_int_equal(file[off + 1], 0x82);
+	longer = malloc(len + 1);
+	memcpy(longer, file, off + 2);
+	longer[off + 1] = 0x83;
+	longer[off + 2] = 0;
+	memcpy(longer + off + 3, file + off + 2, len - off - 2);
+	blob = len + 1 - off - MODSIG_TRAILER_LEN;
+	t = longer + len + 1 - MODSIG_TRAILER_LEN;
+	t[8] = (uint8_t)(blob >> 24);
+	t[9] = (uint8_t)(blob >> 16);
+	t[10] = (uint8_t)(blob >> 8);
+	t[11] = (uint8_t)blob;
+	assert_false(simple_takes(longer, len + 1, &ps));
+	decode(longer, len + 1, &d);
+	assert_int_equal(num(&d, WT_SIG_STATE), WIRE_SIG_PKCS7);
+	assert_null(wf_get(&d.l, WT_SIG_PROBLEM, 0));
+	assert_text(&d, WT_SIG_ISSUER_CN, "t");
+	assert_bytes(&d, WT_SIG_SERIAL, "\x09", 1);
+	assert_verifies(&d, &s, EVP_sha256());
+	decoded_free(&d);
+	free(longer);
+	free(file);
+
+	X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8,
+				   (const unsigned char *)"Sch\xc3\xa4r signer", -1, -1, 0);
+	X509_set_issuer_name(s.cert, name);
+	X509_NAME_free(name);
+	file = sign_file(&s, 1, EVP_sha256(), 0, &len);
+	assert_false(simple_takes(file, len, &ps));
+	decode(file, len, &d);
+	assert_int_equal(num(&d, WT_SIG_STATE), WIRE_SIG_PKCS7);
+	assert_text(&d, WT_SIG_ISSUER_CN, "Sch\xc3\xa4r signer");
+	decoded_free(&d);
+	free(file);
+	signer_free(&s);
+}
+
 /* ---- OpenSSL under seccomp in a fresh process ---- */
 
 static char self[4096];
@@ -433,6 +678,10 @@ static void test_decode_under_seccomp(void **state)
 	f[sizeof(content)] ^= 0x55;
 	write_file("bad", f, len);
 	free(f);
+	/* signed attributes: not sign-file's shape, so OpenSSL's decoder runs */
+	f = sign_file(&rsa, 1, EVP_sha256(), F_ATTRS, &len);
+	write_file("attrs", f, len);
+	free(f);
 	status = run_child("init");
 	assert_true(WIFEXITED(status));
 	assert_int_equal(WEXITSTATUS(status), 0);
@@ -447,17 +696,17 @@ static void test_decode_under_seccomp(void **state)
 /* In the re-executed child: read inputs, initialise (or not), filter, decode. */
 static int seccomp_child(const char *d, bool init)
 {
-	static const char *names[] = {"rsa", "ec", "bad"};
+	static const char *names[] = {"rsa", "ec", "bad", "attrs"};
 	static const int allowed[] = {SCMP_SYS(brk), SCMP_SYS(mmap), SCMP_SYS(munmap),
 				      SCMP_SYS(mremap), SCMP_SYS(madvise), SCMP_SYS(futex),
 				      SCMP_SYS(write), SCMP_SYS(exit_group), SCMP_SYS(exit),
 				      /* the sanitizers' unwinder asks for it; it opens nothing */
 				      SCMP_SYS(sigaltstack)};
-	uint8_t *bufs[3];
-	size_t lens[3];
+	uint8_t *bufs[ARRAY_SIZE(names)];
+	size_t lens[ARRAY_SIZE(names)];
 	scmp_filter_ctx ctx;
 
-	for (int i = 0; i < 3; i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
 		char path[4200];
 		FILE *fp;
 
@@ -476,7 +725,7 @@ static int seccomp_child(const char *d, bool init)
 		seccomp_rule_add(ctx, SCMP_ACT_ALLOW, allowed[i], 0);
 	if (!ctx || seccomp_load(ctx) < 0)
 		return 4;
-	for (int i = 0; i < 3; i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
 		struct wire_writer w;
 
 		wire_writer_init(&w, WIRE_MSG_FACTS);
@@ -498,6 +747,8 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_attrs_embedded_two_signers_no_cn),
 		cmocka_unit_test(test_trailer_checks),
 		cmocka_unit_test(test_legacy),
+		cmocka_unit_test(test_simple_reader),
+		cmocka_unit_test(test_simple_reader_declines),
 		cmocka_unit_test(test_decode_under_seccomp),
 	};
 	ssize_t n;
