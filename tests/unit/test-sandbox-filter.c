@@ -17,6 +17,8 @@
 #include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 
 #include "common/macros.h"
 #include "inspect/spawn.h"
@@ -150,6 +152,25 @@ static void test_compile_is_deterministic(void **state)
 	assert_null(a.filter);
 }
 
+/* The program is libseccomp's with one instruction in front, which loads an
+ * argument (so the kernel's action-cache emulation stops at once, see
+ * sandbox/seccomp.c) and decides nothing: what follows loads over it before
+ * any jump or return looks at the accumulator. */
+static void test_cache_bypass_prefix(void **state)
+{
+	(void)state;
+	struct sandbox_params p = parse;
+	struct sock_fprog a;
+
+	assert_int_equal(sandbox_compile_filter(&p, 4, &a), 0);
+	assert_true(a.len > 2);
+	assert_int_equal(a.filter[0].code, BPF_LD | BPF_W | BPF_ABS);
+	assert_int_equal(a.filter[0].k, offsetof(struct seccomp_data, args[0]));
+	assert_int_equal(a.filter[1].code, BPF_LD | BPF_W | BPF_ABS);
+	assert_int_equal(a.filter[1].k, offsetof(struct seccomp_data, arch));
+	sandbox_seccomp_release(&a);
+}
+
 /* Both paths: a compiled program handed over, and the child's own compile. */
 static void test_both_paths_kill(void **state)
 {
@@ -222,6 +243,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_compile_is_deterministic),
+		cmocka_unit_test(test_cache_bypass_prefix),
 		cmocka_unit_test(test_both_paths_kill),
 		cmocka_unit_test(test_child_installs_the_given_program),
 		cmocka_unit_test(test_spawn_cache),
