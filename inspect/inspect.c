@@ -101,10 +101,13 @@ static int child_error(const struct child_reply *rep, struct strbuf *err)
 
 /* Child A: decompress fd into memfd; the size it claims is checked against
  * the memfd after sealing. */
-static int run_decompress(int fd, int memfd, enum wire_compression kind,
+static int run_decompress(int fd, const struct stat *st, int memfd, enum wire_compression kind,
 			  const struct inspect_limits *lim, uint64_t *claimed, struct strbuf *err)
 {
-	struct decompress_job job = {.in_fd = fd, .out_fd = memfd, .cap = lim->max_module_bytes};
+	struct decompress_job job = {.in_fd = fd,
+				     .out_fd = memfd,
+				     .cap = lim->max_module_bytes,
+				     .in_size = st->st_size > 0 ? (uint64_t)st->st_size : 0};
 	struct sandbox_params p = {
 		.role = SANDBOX_ROLE_DECOMPRESS,
 		.in_fds = &job.in_fd,
@@ -268,7 +271,7 @@ int inspect_file(int dirfd, const char *path, const struct inspect_limits *lim,
 	if (kind == WIRE_COMP_NONE)
 		r = copy_capped(fd, &st, memfd, lim->max_module_bytes, err);
 	else
-		r = run_decompress(fd, memfd, kind, lim, &claimed, err);
+		r = run_decompress(fd, &st, memfd, kind, lim, &claimed, err);
 	if (r < 0)
 		return r;
 	closep(&fd);

@@ -30,10 +30,12 @@ int decode_crypto_init(void);
 /* Child A: detect the compression by magic (zstd, xz, gzip; anything else is
  * an error: uncompressed files never reach a decompressor) and decompress
  * from in_fd to out_fd, writing at most cap bytes (more → -EFBIG, "exceeds the
- * size cap"). Decoder memory is bounded too. Returns bytes written or -errno
- * with *why set. */
-int64_t decompress_fd(int in_fd, int out_fd, uint64_t cap, enum wire_compression *kind,
-		      const char **why);
+ * size cap"). Decoder memory is bounded too. in_size, when not 0, is the
+ * input's size as the parent saw it: the input is then mapped rather than
+ * read (in_fd must be mappable by the caller's filter). Returns bytes
+ * written or -errno with *why set. */
+int64_t decompress_fd(int in_fd, uint64_t in_size, int out_fd, uint64_t cap,
+		      enum wire_compression *kind, const char **why);
 
 /* Magic detection on the first bytes of a file (used by the parent too: it is
  * a fixed-size comparison, not a parser). */

@@ -10,8 +10,10 @@
 #include <errno.h>
 #include <lzma.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 #include <zstd.h>
 #include <zstd_errors.h>
@@ -86,37 +88,59 @@ static int sink_write(struct sink *s, const uint8_t *buf, size_t len)
 	return 0;
 }
 
-/* Read the next chunk of input; 0 at EOF. */
-static ssize_t source_read(int fd, uint8_t *buf, size_t len, const char **why)
+/* The input: the whole file mapped when the caller knows its size (one
+ * mapping, populated at once: no copies into a buffer, no faults on it), or
+ * read in chunks into buf. */
+struct source {
+	int fd;
+	uint8_t *buf;
+	const uint8_t *map;
+	size_t map_len;
+	bool map_given;
+	const char **why;
+};
+
+/* The next piece of input in *p and its length; 0 at the end; -errno. */
+static ssize_t source_next(struct source *src, const uint8_t **p)
 {
+	if (src->map) {
+		if (src->map_given)
+			return 0;
+		src->map_given = true;
+		*p = src->map;
+		return (ssize_t)src->map_len;
+	}
 	for (;;) {
-		ssize_t n = read(fd, buf, len);
-		if (n >= 0)
+		ssize_t n = read(src->fd, src->buf, IN_CHUNK);
+		if (n >= 0) {
+			*p = src->buf;
 			return n;
+		}
 		if (errno != EINTR) {
 			int e = errno;
-			*why = why_fmt("cannot read the compressed file: %s", strerror(e));
+			*src->why = why_fmt("cannot read the compressed file: %s", strerror(e));
 			return -e;
 		}
 	}
 }
 
-static int zstd_run(ZSTD_DCtx *dc, int in_fd, struct sink *s, uint8_t *in, uint8_t *out)
+static int zstd_run(ZSTD_DCtx *dc, struct source *src, struct sink *s, uint8_t *out)
 {
 	size_t last = 1; /* ZSTD_decompressStream's hint; 0 = a frame just ended */
-	ZSTD_inBuffer ib = {in, 0, 0};
+	ZSTD_inBuffer ib = {NULL, 0, 0};
 	bool any = false, out_full = false;
 
 	for (;;) {
 		/* A full output buffer may leave output inside the decoder: drain
 		 * it before asking for input, or the end of input looks early. */
 		if (ib.pos == ib.size && !out_full) {
-			ssize_t n = source_read(in_fd, in, IN_CHUNK, s->why);
+			const uint8_t *p;
+			ssize_t n = source_next(src, &p);
 			if (n < 0)
 				return (int)n;
 			if (n == 0)
 				break;
-			ib = (ZSTD_inBuffer){in, (size_t)n, 0};
+			ib = (ZSTD_inBuffer){p, (size_t)n, 0};
 			any = true;
 		}
 		ZSTD_outBuffer ob = {out, OUT_CHUNK, 0};
@@ -143,7 +167,7 @@ static int zstd_run(ZSTD_DCtx *dc, int in_fd, struct sink *s, uint8_t *in, uint8
 	return 0;
 }
 
-static int decompress_zstd(int in_fd, struct sink *s, uint8_t *in, uint8_t *out)
+static int decompress_zstd(struct source *src, struct sink *s, uint8_t *out)
 {
 	ZSTD_DCtx *dc = ZSTD_createDCtx();
 	if (!dc) {
@@ -155,7 +179,7 @@ static int decompress_zstd(int in_fd, struct sink *s, uint8_t *in, uint8_t *out)
 		*s->why = "zstd: cannot set the window limit";
 		r = -EINVAL;
 	} else {
-		r = zstd_run(dc, in_fd, s, in, out);
+		r = zstd_run(dc, src, s, out);
 	}
 	ZSTD_freeDCtx(dc);
 	return r;
@@ -189,7 +213,7 @@ static int xz_error(lzma_ret ret, const char **why)
 	}
 }
 
-static int decompress_xz(int in_fd, struct sink *s, uint8_t *in, uint8_t *out)
+static int decompress_xz(struct source *src, struct sink *s, uint8_t *out)
 {
 	lzma_stream st = LZMA_STREAM_INIT;
 	lzma_action action = LZMA_RUN;
@@ -202,12 +226,13 @@ static int decompress_xz(int in_fd, struct sink *s, uint8_t *in, uint8_t *out)
 		return xz_error(ret, s->why);
 	for (;;) {
 		if (st.avail_in == 0 && action == LZMA_RUN) {
-			ssize_t n = source_read(in_fd, in, IN_CHUNK, s->why);
+			const uint8_t *p;
+			ssize_t n = source_next(src, &p);
 			if (n < 0) {
 				r = (int)n;
 				break;
 			}
-			st.next_in = in;
+			st.next_in = p;
 			st.avail_in = (size_t)n;
 			if (n == 0)
 				action = LZMA_FINISH;
@@ -239,18 +264,20 @@ static int gzip_error(int zr, const z_stream *zs, const char **why)
 
 /* One gzip member after another, as gzip(1) writes them with `cat a.gz b.gz`;
  * anything after the last member that is not another member is refused. */
-static int gzip_run(z_stream *zs, int in_fd, struct sink *s, uint8_t *in, uint8_t *out)
+static int gzip_run(z_stream *zs, struct source *src, struct sink *s, uint8_t *out)
 {
 	bool in_member = true, out_full = false;
 
 	for (;;) {
 		if (zs->avail_in == 0 && !out_full) {
-			ssize_t n = source_read(in_fd, in, IN_CHUNK, s->why);
+			const uint8_t *p;
+			ssize_t n = source_next(src, &p);
 			if (n < 0)
 				return (int)n;
 			if (n == 0)
 				break;
-			zs->next_in = in;
+			/* zlib only reads through next_in (const without ZLIB_CONST) */
+			zs->next_in = (Bytef *)(uintptr_t)p;
 			zs->avail_in = (uInt)n;
 		}
 		if (!in_member) {
@@ -282,7 +309,7 @@ static int gzip_run(z_stream *zs, int in_fd, struct sink *s, uint8_t *in, uint8_
 	return 0;
 }
 
-static int decompress_gzip(int in_fd, struct sink *s, uint8_t *in, uint8_t *out)
+static int decompress_gzip(struct source *src, struct sink *s, uint8_t *out)
 {
 	z_stream zs = {0};
 	/* Never opened here: past the filter, that would be a SIGSYS. */
@@ -294,16 +321,17 @@ static int decompress_gzip(int in_fd, struct sink *s, uint8_t *in, uint8_t *out)
 	int zr = libz_inflate_init2(&zs, 16 + MAX_WBITS);
 	if (zr != Z_OK)
 		return gzip_error(zr, &zs, s->why);
-	int r = gzip_run(&zs, in_fd, s, in, out);
+	int r = gzip_run(&zs, src, s, out);
 	libz.inflateEnd(&zs);
 	return r;
 }
 
-int64_t decompress_fd(int in_fd, int out_fd, uint64_t cap, enum wire_compression *kind,
-		      const char **why)
+int64_t decompress_fd(int in_fd, uint64_t in_size, int out_fd, uint64_t cap,
+		      enum wire_compression *kind, const char **why)
 {
 	static uint8_t in[IN_CHUNK], out[OUT_CHUNK];
 	struct sink s = {.fd = out_fd, .cap = cap, .why = why};
+	struct source src = {.fd = in_fd, .buf = in, .why = why};
 	uint8_t head[6];
 	ssize_t n;
 	int r;
@@ -319,20 +347,35 @@ int64_t decompress_fd(int in_fd, int out_fd, uint64_t cap, enum wire_compression
 		return -e;
 	}
 	*kind = compression_detect(head, (size_t)n);
+	/* Mapped, not read, when the size is known: private and read-only, so
+	 * nothing reaches the file. Any failure (the address-space limit, a file
+	 * that cannot be mapped) leaves the read path. A file cut shorter after
+	 * the parent's fstat makes the access past its end a SIGBUS: the child
+	 * dies and the parent reports that, as for any short input. */
+	if (*kind != WIRE_COMP_NONE && in_size > 0 && in_size <= SIZE_MAX) {
+		void *map = mmap(NULL, (size_t)in_size, PROT_READ, MAP_PRIVATE | MAP_POPULATE,
+				 in_fd, 0);
+		if (map != MAP_FAILED) {
+			src.map = map;
+			src.map_len = (size_t)in_size;
+		}
+	}
 	switch (*kind) {
 	case WIRE_COMP_ZSTD:
-		r = decompress_zstd(in_fd, &s, in, out);
+		r = decompress_zstd(&src, &s, out);
 		break;
 	case WIRE_COMP_XZ:
-		r = decompress_xz(in_fd, &s, in, out);
+		r = decompress_xz(&src, &s, out);
 		break;
 	case WIRE_COMP_GZIP:
-		r = decompress_gzip(in_fd, &s, in, out);
+		r = decompress_gzip(&src, &s, out);
 		break;
 	default:
 		*why = "unknown compression format";
 		return -EINVAL;
 	}
+	if (src.map)
+		munmap((void *)(uintptr_t)src.map, src.map_len);
 	if (r < 0)
 		return r;
 	return (int64_t)s.written;

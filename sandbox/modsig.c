@@ -316,10 +316,13 @@ static void pkcs7_decode(const uint8_t *blob, size_t n, struct wire_writer *w, c
 	struct pkcs7_simple ps;
 
 	/* sign-file's shape, read without OpenSSL; anything else, by OpenSSL */
-	if (pkcs7_simple_decode(blob, n, &ps))
+	if (pkcs7_simple_decode(blob, n, &ps)) {
 		put_simple(&ps, n, w, problem);
-	else
-		pkcs7_decode_openssl(blob, n, w, problem);
+		return;
+	}
+	pkcs7_decode_openssl(blob, n, w, problem);
+	/* the parent never sees OpenSSL's error queue: leave nothing behind */
+	ERR_clear_error();
 }
 
 /* kmod 30 shows legacy trailers (PGP/X509 id) when its table lookups stay in range
@@ -351,8 +354,6 @@ static void sig_finish(struct wire_writer *w, enum wire_sig_state state, const c
 	wire_put_u32(w, WT_SIG_STATE, problem ? WIRE_SIG_MALFORMED : state);
 	if (problem)
 		wire_put_str(w, WT_SIG_PROBLEM, problem);
-	/* the parent never sees OpenSSL's error queue: leave nothing behind */
-	ERR_clear_error();
 }
 
 static void trailer_decode(const uint8_t *buf, size_t len, struct wire_writer *w)

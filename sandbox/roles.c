@@ -35,7 +35,7 @@ int sandbox_decompress_run(void *arg, int reply_fd)
 	struct wire_writer w;
 	int r;
 
-	int64_t n = decompress_fd(job->in_fd, job->out_fd, job->cap, &kind, &why);
+	int64_t n = decompress_fd(job->in_fd, job->in_size, job->out_fd, job->cap, &kind, &why);
 	if (n < 0)
 		return send_error(reply_fd, (int)n, why);
 	wire_writer_init(&w, WIRE_MSG_DECOMP);

@@ -14,6 +14,7 @@ struct decompress_job {
 	int in_fd;
 	int out_fd;
 	uint64_t cap;
+	uint64_t in_size; /* the file's size at the parent's fstat; 0: read it */
 };
 int sandbox_decompress_run(void *job, int reply_fd);
 /* prepare for a child A given a gzip file: zlib, opened before the filter

@@ -151,7 +151,7 @@ static int one_job(const struct worker_fds *f, const struct worker_job *job, int
 		return parse(buf ? buf : (const uint8_t *)"", (size_t)job->size, reply_fd);
 	}
 	enum wire_compression kind;
-	int64_t n = decompress_fd(f->in_fd, f->out_fd, f->cap, &kind, &why);
+	int64_t n = decompress_fd(f->in_fd, 0, f->out_fd, f->cap, &kind, &why);
 	if (n < 0)
 		return send_error(reply_fd, (int)n, why);
 	uint64_t len = (uint64_t)n;
