@@ -169,8 +169,10 @@ static int get_caps(struct capsets *c)
 	struct __user_cap_header_struct hdr = {.version = _LINUX_CAPABILITY_VERSION_3};
 	struct __user_cap_data_struct data[2] = {{0}};
 
+	/* Fail closed: a failed query reads as every capability held. */
+	*c = (struct capsets){~0ull, ~0ull, ~0ull};
 	if (syscall(SYS_capget, &hdr, data) < 0)
-		return -errno;
+		return errno ? -errno : -EPERM;
 	c->effective = (uint64_t)data[1].effective << 32 | data[0].effective;
 	c->permitted = (uint64_t)data[1].permitted << 32 | data[0].permitted;
 	c->inheritable = (uint64_t)data[1].inheritable << 32 | data[0].inheritable;
