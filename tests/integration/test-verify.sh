@@ -209,6 +209,18 @@ for i in "${!NAMES[@]}"; do [ "${EXPECT[$i]}" == valid ] && valid+=("${FILES[$i]
 expect_rc "exit 0 when every file is valid" 0 "$MODGATE" --root "$ROOT" verify --jobs 3 "${valid[@]}"
 expect_eq "parallel output keeps argument order" "$(printf '%s: valid\n' "${valid[@]}")" "$(grep -v '^	' "$TMP/out")"
 expect_eq "serial and parallel agree" "$("$MODGATE" --root "$ROOT" verify --jobs 1 "${valid[@]}")" "$(cat "$TMP/out")"
+# more files than a worker sends in one batch (tools/verify.c), and a
+# failing one among them: every record arrives, in order
+many=()
+for ((r = 0; r < 12; r++)); do many+=("${valid[@]}"); done
+many+=(/etc/hostname "${valid[@]}")
+"$MODGATE" --root "$ROOT" verify --jobs 2 "${many[@]}" >"$TMP/many-par"
+par_rc=$?
+"$MODGATE" --root "$ROOT" verify --jobs 1 "${many[@]}" >"$TMP/many-ser"
+ser_rc=$?
+expect_eq "batched parallel output equals the serial one (${#many[@]} files)" \
+	"$(cat "$TMP/many-ser")" "$(cat "$TMP/many-par")"
+expect_eq "batched parallel and serial exit alike" "1 1" "$par_rc $ser_rc"
 expect_rc "not an ELF file is an error" 1 "$MODGATE" --root "$ROOT" verify /etc/hostname
 grep -q ': error$' "$TMP/out" && ok "error state shown" || not_ok "error state shown" "$(cat "$TMP/out")"
 
