@@ -119,6 +119,25 @@ mka=$(echo "$ka" | median) mga=$(echo "$ga" | median)
 vm_send "info bench $VM_KVER load in one modprobe -a: kmod $mka ms, modgate $mga ms (median of $ROUNDS), ratio $(ratio "$mga" "$mka")"
 check "trail-intact-after-the-rounds" "$MODGATE" audit verify
 
+# What any gated load does before its first finit_module, timed alone: the
+# same module files through `modgate verify` (sandboxed children, digest,
+# signature; no policy, trail or load), in one call, serially as a load
+# goes. A gated load pays this on top of the kernel's own work, which is
+# most of kmod's time: verify / kmod is a floor under (modgate - kmod) / kmod.
+files=$(for m in $TOP; do "$KMOD_BIN/modprobe" --show-depends "$m"; done |
+	sed -n 's/^insmod \([^ ]*\).*/\1/p' | sort -u)
+expect_eq "verify-files-are-the-loaded-set" "$want" "$(echo "$files" | grep -c .)"
+rv=
+for r in $(seq "$ROUNDS"); do
+	t0=$(now_ms)
+	# shellcheck disable=SC2086
+	"$MODGATE" verify -q --jobs 1 $files || echo "verify failed" >>/tmp/bench.err
+	rv="$rv $(($(now_ms) - t0))"
+done
+expect_eq "verify-all-valid" "" "$(cat /tmp/bench.err)"
+mv=$(echo "$rv" | median)
+vm_send "info bench $VM_KVER verify of the same $want files alone (the floor under a gated load's extra): $mv ms, $(ratio "$mv" "$mka") of kmod's one-call load"
+
 # The same load rounds with the guest's address-space randomisation off, as
 # a measurement of the emulator, not of a configuration anyone should run:
 # TCG keys its translated code on the virtual address, so with ASLR every
