@@ -259,7 +259,8 @@ static int zygote_send(void)
 		char buf[CMSG_SPACE(sizeof(int) * ZYGOTE_MAX_FDS)];
 	} ctl;
 	size_t fds_len = zreq.n_attached * sizeof(int);
-	struct iovec iov = {.iov_base = &zreq, .iov_len = sizeof(zreq)};
+	size_t len = zygote_request_size(zreq.filter_len);
+	struct iovec iov = {.iov_base = &zreq, .iov_len = len};
 	struct msghdr msg = {.msg_iov = &iov,
 			     .msg_iovlen = 1,
 			     .msg_control = ctl.buf,
@@ -277,7 +278,7 @@ static int zygote_send(void)
 	while (n < 0 && errno == EINTR);
 	if (n < 0)
 		return -errno;
-	return (size_t)n == sizeof(zreq) ? 0 : -EPROTO;
+	return (size_t)n == len ? 0 : -EPROTO;
 }
 
 static int zygote_receive(const struct child_proc *c, pid_t *pid)

@@ -32,11 +32,12 @@ static void close_all(const int *fds, size_t n)
 
 static bool request_valid(size_t got, size_t n_fds)
 {
-	if (got != sizeof(req) || req.magic != ZYGOTE_MAGIC || !req.fn ||
-	    req.n_attached != n_fds || req.n_attached > ZYGOTE_MAX_FDS ||
+	if (got < offsetof(struct zygote_request, filter) || req.magic != ZYGOTE_MAGIC ||
+	    !req.fn || req.n_attached != n_fds || req.n_attached > ZYGOTE_MAX_FDS ||
 	    req.n_in > ZYGOTE_MAX_FDS || req.n_out > ZYGOTE_MAX_FDS ||
 	    req.arg_len > ZYGOTE_ARG_MAX || req.filter_len == 0 ||
-	    req.filter_len > ZYGOTE_FILTER_MAX || req.reply_fd < 0 || req.parent_pid <= 0)
+	    req.filter_len > ZYGOTE_FILTER_MAX || got != zygote_request_size(req.filter_len) ||
+	    req.reply_fd < 0 || req.parent_pid <= 0)
 		return false;
 	for (size_t i = 0; i < req.n_attached; i++) {
 		if (req.attached[i] < 0)

@@ -27,6 +27,7 @@
 #include <sys/ptrace.h>
 #include <sys/syscall.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
@@ -36,6 +37,7 @@
 #include "inspect/reply.h"
 #include "inspect/spawn.h"
 #include "sandbox/child.h"
+#include "sandbox/zygote.h"
 
 /* ---- child side helpers ---- */
 
@@ -737,6 +739,86 @@ static void test_zygote_children(void **state)
 	child_zygote_enable(true);
 }
 
+/* The zygote's side of its protocol, spoken by hand: a request of exactly
+ * zygote_request_size() bytes with its descriptors attached makes a child;
+ * any other length (more filter bytes than filter_len says, the whole
+ * structure, a header alone) is refused, and the zygote goes on. */
+static pid_t zygote_ask(int sock, const struct zygote_request *rq, size_t len, int fd)
+{
+	union {
+		struct cmsghdr h;
+		char buf[CMSG_SPACE(sizeof(int))];
+	} ctl;
+	struct iovec iov = {.iov_base = (void *)rq, .iov_len = len};
+	struct msghdr msg = {.msg_iov = &iov,
+			     .msg_iovlen = 1,
+			     .msg_control = ctl.buf,
+			     .msg_controllen = sizeof(ctl.buf)};
+	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+	struct zygote_answer a = {0};
+
+	memset(&ctl, 0, sizeof(ctl));
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(c), &fd, sizeof(int));
+	assert_int_equal(sendmsg(sock, &msg, MSG_NOSIGNAL), (ssize_t)len);
+	assert_int_equal(recv(sock, &a, sizeof(a), 0), (ssize_t)sizeof(a));
+	assert_int_equal(a.magic, ZYGOTE_MAGIC);
+	return a.pid;
+}
+
+static void test_zygote_request_sizes(void **state)
+{
+	(void)state;
+	if (zygote_off())
+		skip();
+	int sv[2], pfd[2], status;
+	static struct zygote_request rq;
+	struct sandbox_params p = {.role = SANDBOX_ROLE_PARSE, .cpu_seconds = 10};
+	struct sock_fprog prog;
+
+	assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv), 0);
+	assert_int_equal(pipe2(pfd, O_CLOEXEC), 0);
+	assert_int_equal(sandbox_compile_filter(&p, pfd[1], &prog), 0);
+	pid_t z = fork();
+	assert_true(z >= 0);
+	if (z == 0) {
+		close(sv[0]);
+		sandbox_zygote_main(sv[1]);
+	}
+	close(sv[1]);
+	rq = (struct zygote_request){.magic = ZYGOTE_MAGIC,
+				     .role = SANDBOX_ROLE_PARSE,
+				     .fn = child_hello,
+				     .cpu_seconds = 10,
+				     .parent_pid = getpid(),
+				     .reply_fd = pfd[1],
+				     .n_attached = 1,
+				     .attached = {pfd[1]},
+				     .filter_len = prog.len};
+	memcpy(rq.filter, prog.filter, prog.len * sizeof(*prog.filter));
+	size_t len = zygote_request_size(rq.filter_len);
+	assert_true(len < sizeof(rq));
+
+	assert_true(zygote_ask(sv[0], &rq, len + sizeof(struct sock_filter), pfd[1]) < 0);
+	assert_true(zygote_ask(sv[0], &rq, sizeof(rq), pfd[1]) < 0);
+	assert_true(zygote_ask(sv[0], &rq, offsetof(struct zygote_request, filter), pfd[1]) < 0);
+	pid_t c = zygote_ask(sv[0], &rq, len, pfd[1]);
+	assert_true(c > 0);
+	assert_int_equal(waitpid(c, &status, 0), c);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	close(pfd[1]);
+	char buf[256];
+	assert_true(read(pfd[0], buf, sizeof(buf)) > 0); /* the child's reply */
+	close(pfd[0]);
+	close(sv[0]);
+	assert_int_equal(waitpid(z, &status, 0), z); /* its socket gone, the zygote ends */
+	assert_true(WIFEXITED(status));
+	sandbox_seccomp_release(&prog);
+}
+
 /* One file makes one or two children: those are forked here; the zygote
  * comes with the third. Runs first, in a process that made none yet. */
 static void test_zygote_from_the_third_child(void **state)
@@ -768,6 +850,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_zygote_from_the_third_child),
+		cmocka_unit_test(test_zygote_request_sizes),
 		cmocka_unit_test(test_well_behaved_child),
 		cmocka_unit_test(test_large_reply),
 		cmocka_unit_test(test_forbidden_syscalls_kill),
