@@ -10,7 +10,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
 
 build=${MODGATE_BUILD:?MODGATE_BUILD must point at the build directory}
-units=("$build/tests/unit/test-sandbox" "$build/tests/unit/test-sandbox-inspect")
+units=("$build/tests/unit/test-sandbox" "$build/tests/unit/test-sandbox-inspect"
+	"$build/tests/unit/test-sandbox-zygote")
 for u in "${units[@]}"; do
 	[ -x "$u" ] || { echo "missing $u (build the unit tests first)"; exit 1; }
 done

@@ -213,6 +213,34 @@ static void test_roundtrip(void **state)
 	}
 }
 
+/* The mapped path is really the one taken when the size is given: with the
+ * descriptor's offset at the end, reading finds no input at all, while the
+ * mapping (from offset 0) holds the whole file. */
+static void test_mapped_input_is_used(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < 3; i++) {
+		struct stat st;
+		int in = open(path(formats[i].name), O_RDONLY | O_CLOEXEC);
+		assert_true(in >= 0);
+		assert_int_equal(fstat(in, &st), 0);
+		assert_int_equal(lseek(in, 0, SEEK_END), st.st_size);
+		struct result res = {.out = memfd_create("out", MFD_CLOEXEC)};
+		assert_true(res.out >= 0);
+		res.r = decompress_fd(in, (uint64_t)st.st_size, res.out, 512u << 20, &res.kind,
+				      &res.why);
+		assert_int_equal(res.r, DATA_SIZE);
+		expect_output(&res, data, DATA_SIZE);
+		close(res.out);
+		res.out = memfd_create("out", MFD_CLOEXEC);
+		assert_true(res.out >= 0);
+		res.r = decompress_fd(in, 0, res.out, 512u << 20, &res.kind, &res.why);
+		assert_true(res.r < 0); /* read from the end: nothing */
+		close(res.out);
+		close(in);
+	}
+}
+
 static void test_cap_is_exact(void **state)
 {
 	(void)state;
@@ -346,6 +374,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_detect),
 		cmocka_unit_test(test_roundtrip),
+		cmocka_unit_test(test_mapped_input_is_used),
 		cmocka_unit_test(test_cap_is_exact),
 		cmocka_unit_test(test_bomb_is_capped_fast),
 		cmocka_unit_test(test_truncated),

@@ -24,29 +24,7 @@
 #include "inspect/spawn.h"
 #include "sandbox/child.h"
 #include "sandbox/wire.h"
-
-static int send_test(int fd, const char *fmt, ...) _printf_(2, 3);
-static int send_test(int fd, const char *fmt, ...)
-{
-	char buf[256];
-	struct wire_writer w;
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	wire_writer_init(&w, WIRE_MSG_TEST);
-	wire_put_str(&w, WT_TEST_RESULT, buf);
-	int r = wire_send(&w, fd);
-	wire_writer_release(&w);
-	return r;
-}
-
-static int child_hello(void *arg, int fd)
-{
-	(void)arg;
-	return send_test(fd, "hello");
-}
+#include "tests/unit/test-sandbox-util.h"
 
 static int child_getpid(void *arg, int fd)
 {

@@ -6,6 +6,8 @@
  * SIGSYS, a hang must end at the deadline, every malformed reply must be
  * refused with a clear sentence, privileges must be gone before the filter.
  *
+ * The zygote's own proofs are in test-sandbox-zygote.c.
+ *
  * Run as root this checks the uid/capability drop; tests/integration/
  * test-sandbox.sh runs the same binary under fakeroot and `unshare -r`, where
  * MODGATE_TEST_EXPECT_DROP=0 says the uid cannot change but everything else
@@ -37,26 +39,9 @@
 #include "inspect/reply.h"
 #include "inspect/spawn.h"
 #include "sandbox/child.h"
-#include "sandbox/zygote.h"
+#include "tests/unit/test-sandbox-util.h"
 
 /* ---- child side helpers ---- */
-
-static int send_test(int fd, const char *fmt, ...) _printf_(2, 3);
-static int send_test(int fd, const char *fmt, ...)
-{
-	char buf[4096];
-	struct wire_writer w;
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	wire_writer_init(&w, WIRE_MSG_TEST);
-	wire_put_str(&w, WT_TEST_RESULT, buf);
-	int r = wire_send(&w, fd);
-	wire_writer_release(&w);
-	return r;
-}
 
 static int raw_header(int fd, uint32_t magic, uint32_t type, uint32_t len)
 {
@@ -65,51 +50,6 @@ static int raw_header(int fd, uint32_t magic, uint32_t type, uint32_t len)
 }
 
 /* ---- parent side helpers ---- */
-
-struct outcome {
-	int r;
-	char err[512];
-	char result[4096]; /* the first WT_TEST_RESULT, if any */
-	double seconds;
-};
-
-static double now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static struct outcome run_with(const struct sandbox_params *p, sandbox_fn fn, void *arg,
-			       unsigned int timeout_ms)
-{
-	struct outcome o = {0};
-	struct child_reply rep;
-	struct strbuf err = STRBUF_INIT;
-	double t0 = now();
-
-	o.r = child_run_and_read(p, fn, arg, timeout_ms, &rep, &err);
-	o.seconds = now() - t0;
-	snprintf(o.err, sizeof(o.err), "%s", strbuf_str(&err));
-	if (o.r == 0) {
-		struct wire_reader rd;
-		struct wire_item it;
-		assert_int_equal(rep.type, WIRE_MSG_TEST);
-		wire_reader_init(&rd, &rep);
-		if (wire_next(&rd, &it) && it.tag == WT_TEST_RESULT)
-			snprintf(o.result, sizeof(o.result), "%.*s", (int)it.len,
-				 (const char *)it.data);
-	}
-	child_reply_release(&rep);
-	strbuf_release(&err);
-	return o;
-}
-
-static struct outcome run(sandbox_fn fn, void *arg)
-{
-	struct sandbox_params p = {.role = SANDBOX_ROLE_PARSE, .cpu_seconds = 10};
-	return run_with(&p, fn, arg, 10000);
-}
 
 static void expect_error(const struct outcome *o, int r, const char *err)
 {
@@ -124,12 +64,6 @@ static void expect_sigsys(sandbox_fn fn, void *arg)
 }
 
 /* ---- a well-behaved child: the control for every hostile one ---- */
-
-static int child_hello(void *arg, int fd)
-{
-	(void)arg;
-	return send_test(fd, "hello from %s", "the sandbox");
-}
 
 static void test_well_behaved_child(void **state)
 {
@@ -565,27 +499,6 @@ static int child_report_snapshot(void *arg, int fd)
 	return send_test(fd, "%s", status_snapshot);
 }
 
-static bool expect_uid_drop(void)
-{
-	const char *env = getenv("MODGATE_TEST_EXPECT_DROP");
-	if (env)
-		return streq(env, "1");
-	/* Independent of the implementation's own test: real root with the
-	 * capabilities of the initial user namespace. */
-	char *map = NULL, *status = NULL;
-	size_t len;
-	bool init_ns = read_full_file("/proc/self/uid_map", 4096, &map, &len) == 0 &&
-		       strstr(map, "4294967295") != NULL;
-	bool setuid_cap = false;
-	if (read_full_file("/proc/self/status", 65536, &status, &len) == 0) {
-		const char *eff = strstr(status, "CapEff:");
-		setuid_cap = eff && (strtoull(eff + 7, NULL, 16) & (1ull << 7));
-	}
-	free(map);
-	free(status);
-	return init_ns && setuid_cap && getuid() == 0;
-}
-
 static void test_privileges_are_gone(void **state)
 {
 	(void)state;
@@ -615,227 +528,6 @@ static void test_privileges_are_gone(void **state)
 	}
 }
 
-/* ---- the zygote (sandbox/zygote.h) ---- */
-
-static bool zygote_off(void)
-{
-	return getenv("MODGATE_TEST_NO_ZYGOTE") != NULL;
-}
-
-static pid_t ppid_seen;
-
-static int prepare_ppid(void *arg)
-{
-	(void)arg;
-	ppid_seen = getppid(); /* before the filter */
-	return 0;
-}
-
-static int child_report_ppid(void *arg, int fd)
-{
-	(void)arg;
-	return send_test(fd, "%d", (int)ppid_seen);
-}
-
-struct numbered_job {
-	int fd;
-};
-
-static int child_read_numbered(void *arg, int fd)
-{
-	const struct numbered_job *job = arg;
-	char buf[32] = {0};
-	ssize_t n = read(job->fd, buf, sizeof(buf) - 1);
-	return send_test(fd, "fd %d: %s", job->fd, n > 0 ? buf : "(nothing)");
-}
-
-static void test_zygote_children(void **state)
-{
-	(void)state;
-	if (zygote_off())
-		skip();
-	assert_int_equal(child_zygote_start(), 0);
-	pid_t z = child_zygote_pid();
-	assert_true(z > 0);
-
-	/* The zygote itself: unprivileged, holding nothing but its socket. */
-	char path[64], *status = NULL;
-	size_t len;
-	snprintf(path, sizeof(path), "/proc/%d/status", (int)z);
-	assert_int_equal(read_full_file(path, 65536, &status, &len), 0);
-	assert_non_null(strstr(status, "CapEff:\t0000000000000000"));
-	assert_non_null(strstr(status, "CapPrm:\t0000000000000000"));
-	assert_non_null(strstr(status, "NoNewPrivs:\t1"));
-	if (expect_uid_drop()) {
-		assert_non_null(strstr(status, "Uid:\t65534\t65534\t65534\t65534"));
-		assert_non_null(strstr(status, "CapBnd:\t0000000000000000"));
-	}
-	free(status);
-	/* Its descriptors, where we may look (a non-dumpable process's fd
-	 * directory is root's: not ours under fakeroot as nobody). */
-	snprintf(path, sizeof(path), "/proc/%d/fd", (int)z);
-	bool see_fds = access(path, R_OK | X_OK) == 0;
-	int zfds = 0;
-	for (int fd = 0; see_fds && fd < 1024; fd++) {
-		char l[64], target[64];
-		snprintf(l, sizeof(l), "/proc/%d/fd/%d", (int)z, fd);
-		ssize_t k = readlink(l, target, sizeof(target) - 1);
-		if (k < 0)
-			continue;
-		target[k] = '\0';
-		zfds++;
-		assert_true(fd == 2 || strncmp(target, "socket:", 7) == 0);
-	}
-	assert_true(!see_fds || (zfds >= 1 && zfds <= 2));
-
-	/* Its children are ours: we reap them, they die with us. */
-	struct sandbox_params p = {
-		.role = SANDBOX_ROLE_PARSE, .prepare = prepare_ppid, .cpu_seconds = 10};
-	struct outcome o = run_with(&p, child_report_ppid, NULL, 10000);
-	assert_int_equal(o.r, 0);
-	assert_int_equal(atoi(o.result), (int)getpid());
-	assert_int_equal(child_zygote_pid(), z);
-
-	/* Descriptors keep their numbers, the job is copied. */
-	int pfd[2];
-	assert_int_equal(pipe(pfd), 0);
-	assert_int_equal(write(pfd[1], "xyz", 3), 3);
-	close(pfd[1]);
-	struct numbered_job job = {.fd = 77};
-	assert_int_equal(dup2(pfd[0], job.fd), job.fd);
-	close(pfd[0]);
-	struct sandbox_params q = {.role = SANDBOX_ROLE_PARSE,
-				   .in_fds = &job.fd,
-				   .n_in_fds = 1,
-				   .cpu_seconds = 10,
-				   .arg_len = sizeof(job)};
-	o = run_with(&q, child_read_numbered, &job, 10000);
-	close(job.fd);
-	assert_int_equal(o.r, 0);
-	assert_string_equal(o.result, "fd 77: xyz");
-	assert_int_equal(child_zygote_pid(), z);
-
-	/* A dead zygote costs speed, not answers: the next child is forked. */
-	assert_int_equal(kill(z, SIGKILL), 0);
-	o = run(child_hello, NULL);
-	assert_int_equal(o.r, 0);
-	assert_string_equal(o.result, "hello from the sandbox");
-	assert_int_equal(child_zygote_pid(), -1);
-	o = run_with(&p, child_report_ppid, NULL, 10000);
-	assert_int_equal(atoi(o.result), (int)getpid());
-	child_zygote_enable(true);
-	assert_int_equal(child_zygote_start(), 0);
-	pid_t z2 = child_zygote_pid();
-	assert_true(z2 > 0 && z2 != z);
-
-	/* A zygote that takes the request and never answers (stopped): given
-	 * up after its grace time, the child forked here on a fresh pipe. */
-	assert_int_equal(kill(z2, SIGSTOP), 0);
-	o = run(child_hello, NULL);
-	assert_int_equal(o.r, 0);
-	assert_string_equal(o.result, "hello from the sandbox");
-	assert_true(o.seconds >= 2.5 && o.seconds < 8); /* the grace, not the 10 s deadline */
-	assert_int_equal(child_zygote_pid(), -1);
-	child_zygote_enable(true);
-}
-
-/* The zygote's side of its protocol, spoken by hand: a request of exactly
- * zygote_request_size() bytes with its descriptors attached makes a child;
- * any other length (more filter bytes than filter_len says, the whole
- * structure, a header alone) is refused, and the zygote goes on. */
-static pid_t zygote_ask(int sock, const struct zygote_request *rq, size_t len, int fd)
-{
-	union {
-		struct cmsghdr h;
-		char buf[CMSG_SPACE(sizeof(int))];
-	} ctl;
-	struct iovec iov = {.iov_base = (void *)rq, .iov_len = len};
-	struct msghdr msg = {.msg_iov = &iov,
-			     .msg_iovlen = 1,
-			     .msg_control = ctl.buf,
-			     .msg_controllen = sizeof(ctl.buf)};
-	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
-	struct zygote_answer a = {0};
-
-	memset(&ctl, 0, sizeof(ctl));
-	c->cmsg_level = SOL_SOCKET;
-	c->cmsg_type = SCM_RIGHTS;
-	c->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(c), &fd, sizeof(int));
-	assert_int_equal(sendmsg(sock, &msg, MSG_NOSIGNAL), (ssize_t)len);
-	assert_int_equal(recv(sock, &a, sizeof(a), 0), (ssize_t)sizeof(a));
-	assert_int_equal(a.magic, ZYGOTE_MAGIC);
-	return a.pid;
-}
-
-static void test_zygote_request_sizes(void **state)
-{
-	(void)state;
-	if (zygote_off())
-		skip();
-	int sv[2], pfd[2], status;
-	static struct zygote_request rq;
-	struct sandbox_params p = {.role = SANDBOX_ROLE_PARSE, .cpu_seconds = 10};
-	struct sock_fprog prog;
-
-	assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv), 0);
-	assert_int_equal(pipe2(pfd, O_CLOEXEC), 0);
-	assert_int_equal(sandbox_compile_filter(&p, pfd[1], &prog), 0);
-	pid_t z = fork();
-	assert_true(z >= 0);
-	if (z == 0) {
-		close(sv[0]);
-		sandbox_zygote_main(sv[1]);
-	}
-	close(sv[1]);
-	rq = (struct zygote_request){.magic = ZYGOTE_MAGIC,
-				     .role = SANDBOX_ROLE_PARSE,
-				     .fn = child_hello,
-				     .cpu_seconds = 10,
-				     .parent_pid = getpid(),
-				     .reply_fd = pfd[1],
-				     .n_attached = 1,
-				     .attached = {pfd[1]},
-				     .filter_len = prog.len};
-	memcpy(rq.filter, prog.filter, prog.len * sizeof(*prog.filter));
-	size_t len = zygote_request_size(rq.filter_len);
-	assert_true(len < sizeof(rq));
-
-	assert_true(zygote_ask(sv[0], &rq, len + sizeof(struct sock_filter), pfd[1]) < 0);
-	assert_true(zygote_ask(sv[0], &rq, sizeof(rq), pfd[1]) < 0);
-	assert_true(zygote_ask(sv[0], &rq, offsetof(struct zygote_request, filter), pfd[1]) < 0);
-	pid_t c = zygote_ask(sv[0], &rq, len, pfd[1]);
-	assert_true(c > 0);
-	assert_int_equal(waitpid(c, &status, 0), c);
-	assert_true(WIFEXITED(status));
-	assert_int_equal(WEXITSTATUS(status), 0);
-	close(pfd[1]);
-	char buf[256];
-	assert_true(read(pfd[0], buf, sizeof(buf)) > 0); /* the child's reply */
-	close(pfd[0]);
-	close(sv[0]);
-	assert_int_equal(waitpid(z, &status, 0), z); /* its socket gone, the zygote ends */
-	assert_true(WIFEXITED(status));
-	sandbox_seccomp_release(&prog);
-}
-
-/* One file makes one or two children: those are forked here; the zygote
- * comes with the third. Runs first, in a process that made none yet. */
-static void test_zygote_from_the_third_child(void **state)
-{
-	(void)state;
-	if (zygote_off())
-		skip();
-	for (int i = 0; i < 2; i++) {
-		struct outcome o = run(child_hello, NULL);
-		assert_int_equal(o.r, 0);
-		assert_int_equal(child_zygote_pid(), -1);
-	}
-	struct outcome o = run(child_hello, NULL);
-	assert_int_equal(o.r, 0);
-	assert_true(child_zygote_pid() > 0);
-}
-
 static void test_exit_reasons_are_named(void **state)
 {
 	(void)state;
@@ -849,8 +541,6 @@ static void test_exit_reasons_are_named(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_zygote_from_the_third_child),
-		cmocka_unit_test(test_zygote_request_sizes),
 		cmocka_unit_test(test_well_behaved_child),
 		cmocka_unit_test(test_large_reply),
 		cmocka_unit_test(test_forbidden_syscalls_kill),
@@ -863,11 +553,10 @@ int main(void)
 		cmocka_unit_test(test_exits_without_a_reply),
 		cmocka_unit_test(test_privileges_are_gone),
 		cmocka_unit_test(test_exit_reasons_are_named),
-		cmocka_unit_test(test_zygote_children),
 	};
 	/* Run once with the zygote (the default) and once without it: both
 	 * paths must give every child the same sandbox. */
-	if (zygote_off())
+	if (getenv("MODGATE_TEST_NO_ZYGOTE"))
 		child_zygote_enable(false);
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

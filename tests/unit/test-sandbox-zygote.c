@@ -1,0 +1,255 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * The zygote (sandbox/zygote.h), proved in a process of its own: it comes
+ * with the third child, it is unprivileged and holds nothing but its socket,
+ * its children are ours and keep their descriptor numbers, a dead or wedged
+ * zygote costs speed and not answers, and its protocol refuses a request of
+ * any length but the exact one. Under MODGATE_TEST_NO_ZYGOTE every test is
+ * skipped (test-sandbox-nozygote proves the forked path).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "sandbox/zygote.h"
+#include "tests/unit/test-sandbox-util.h"
+
+static bool zygote_off(void)
+{
+	return getenv("MODGATE_TEST_NO_ZYGOTE") != NULL;
+}
+
+static pid_t ppid_seen;
+
+static int prepare_ppid(void *arg)
+{
+	(void)arg;
+	ppid_seen = getppid(); /* before the filter */
+	return 0;
+}
+
+static int child_report_ppid(void *arg, int fd)
+{
+	(void)arg;
+	return send_test(fd, "%d", (int)ppid_seen);
+}
+
+struct numbered_job {
+	int fd;
+};
+
+static int child_read_numbered(void *arg, int fd)
+{
+	const struct numbered_job *job = arg;
+	char buf[32] = {0};
+	ssize_t n = read(job->fd, buf, sizeof(buf) - 1);
+	return send_test(fd, "fd %d: %s", job->fd, n > 0 ? buf : "(nothing)");
+}
+
+static void test_zygote_children(void **state)
+{
+	(void)state;
+	if (zygote_off())
+		skip();
+	assert_int_equal(child_zygote_start(), 0);
+	pid_t z = child_zygote_pid();
+	assert_true(z > 0);
+
+	/* The zygote itself: unprivileged, holding nothing but its socket. */
+	char path[64], *status = NULL;
+	size_t len;
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)z);
+	assert_int_equal(read_full_file(path, 65536, &status, &len), 0);
+	assert_non_null(strstr(status, "CapEff:\t0000000000000000"));
+	assert_non_null(strstr(status, "CapPrm:\t0000000000000000"));
+	assert_non_null(strstr(status, "NoNewPrivs:\t1"));
+	if (expect_uid_drop()) {
+		assert_non_null(strstr(status, "Uid:\t65534\t65534\t65534\t65534"));
+		assert_non_null(strstr(status, "CapBnd:\t0000000000000000"));
+	}
+	free(status);
+	/* Its descriptors, where we may look (a non-dumpable process's fd
+	 * directory is root's: not ours under fakeroot as nobody). */
+	snprintf(path, sizeof(path), "/proc/%d/fd", (int)z);
+	bool see_fds = access(path, R_OK | X_OK) == 0;
+	int zfds = 0;
+	for (int fd = 0; see_fds && fd < 1024; fd++) {
+		char l[64], target[64];
+		snprintf(l, sizeof(l), "/proc/%d/fd/%d", (int)z, fd);
+		ssize_t k = readlink(l, target, sizeof(target) - 1);
+		if (k < 0)
+			continue;
+		target[k] = '\0';
+		zfds++;
+		assert_true(fd == 2 || strncmp(target, "socket:", 7) == 0);
+	}
+	assert_true(!see_fds || (zfds >= 1 && zfds <= 2));
+
+	/* Its children are ours: we reap them, they die with us. */
+	struct sandbox_params p = {
+		.role = SANDBOX_ROLE_PARSE, .prepare = prepare_ppid, .cpu_seconds = 10};
+	struct outcome o = run_with(&p, child_report_ppid, NULL, 10000);
+	assert_int_equal(o.r, 0);
+	assert_int_equal(atoi(o.result), (int)getpid());
+	assert_int_equal(child_zygote_pid(), z);
+
+	/* Descriptors keep their numbers, the job is copied. */
+	int pfd[2];
+	assert_int_equal(pipe(pfd), 0);
+	assert_int_equal(write(pfd[1], "xyz", 3), 3);
+	close(pfd[1]);
+	struct numbered_job job = {.fd = 77};
+	assert_int_equal(dup2(pfd[0], job.fd), job.fd);
+	close(pfd[0]);
+	struct sandbox_params q = {.role = SANDBOX_ROLE_PARSE,
+				   .in_fds = &job.fd,
+				   .n_in_fds = 1,
+				   .cpu_seconds = 10,
+				   .arg_len = sizeof(job)};
+	o = run_with(&q, child_read_numbered, &job, 10000);
+	close(job.fd);
+	assert_int_equal(o.r, 0);
+	assert_string_equal(o.result, "fd 77: xyz");
+	assert_int_equal(child_zygote_pid(), z);
+
+	/* A dead zygote costs speed, not answers: the next child is forked. */
+	assert_int_equal(kill(z, SIGKILL), 0);
+	o = run(child_hello, NULL);
+	assert_int_equal(o.r, 0);
+	assert_string_equal(o.result, "hello from the sandbox");
+	assert_int_equal(child_zygote_pid(), -1);
+	o = run_with(&p, child_report_ppid, NULL, 10000);
+	assert_int_equal(atoi(o.result), (int)getpid());
+	child_zygote_enable(true);
+	assert_int_equal(child_zygote_start(), 0);
+	pid_t z2 = child_zygote_pid();
+	assert_true(z2 > 0 && z2 != z);
+
+	/* A zygote that takes the request and never answers (stopped): given
+	 * up after its grace time, the child forked here on a fresh pipe. */
+	assert_int_equal(kill(z2, SIGSTOP), 0);
+	o = run(child_hello, NULL);
+	assert_int_equal(o.r, 0);
+	assert_string_equal(o.result, "hello from the sandbox");
+	assert_true(o.seconds >= 2.5 && o.seconds < 8); /* the grace, not the 10 s deadline */
+	assert_int_equal(child_zygote_pid(), -1);
+	child_zygote_enable(true);
+}
+
+/* The zygote's side of its protocol, spoken by hand: a request of exactly
+ * zygote_request_size() bytes with its descriptors attached makes a child;
+ * any other length (more filter bytes than filter_len says, the whole
+ * structure, a header alone) is refused, and the zygote goes on. */
+static pid_t zygote_ask(int sock, const struct zygote_request *rq, size_t len, int fd)
+{
+	union {
+		struct cmsghdr h;
+		char buf[CMSG_SPACE(sizeof(int))];
+	} ctl;
+	struct iovec iov = {.iov_base = (void *)rq, .iov_len = len};
+	struct msghdr msg = {.msg_iov = &iov,
+			     .msg_iovlen = 1,
+			     .msg_control = ctl.buf,
+			     .msg_controllen = sizeof(ctl.buf)};
+	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+	struct zygote_answer a = {0};
+
+	memset(&ctl, 0, sizeof(ctl));
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(c), &fd, sizeof(int));
+	assert_int_equal(sendmsg(sock, &msg, MSG_NOSIGNAL), (ssize_t)len);
+	assert_int_equal(recv(sock, &a, sizeof(a), 0), (ssize_t)sizeof(a));
+	assert_int_equal(a.magic, ZYGOTE_MAGIC);
+	return a.pid;
+}
+
+static void test_zygote_request_sizes(void **state)
+{
+	(void)state;
+	if (zygote_off())
+		skip();
+	int sv[2], pfd[2], status;
+	static struct zygote_request rq;
+	struct sandbox_params p = {.role = SANDBOX_ROLE_PARSE, .cpu_seconds = 10};
+	struct sock_fprog prog;
+
+	assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv), 0);
+	assert_int_equal(pipe2(pfd, O_CLOEXEC), 0);
+	assert_int_equal(sandbox_compile_filter(&p, pfd[1], &prog), 0);
+	pid_t z = fork();
+	assert_true(z >= 0);
+	if (z == 0) {
+		close(sv[0]);
+		sandbox_zygote_main(sv[1]);
+	}
+	close(sv[1]);
+	rq = (struct zygote_request){.magic = ZYGOTE_MAGIC,
+				     .role = SANDBOX_ROLE_PARSE,
+				     .fn = child_hello,
+				     .cpu_seconds = 10,
+				     .parent_pid = getpid(),
+				     .reply_fd = pfd[1],
+				     .n_attached = 1,
+				     .attached = {pfd[1]},
+				     .filter_len = prog.len};
+	memcpy(rq.filter, prog.filter, prog.len * sizeof(*prog.filter));
+	size_t len = zygote_request_size(rq.filter_len);
+	assert_true(len < sizeof(rq));
+
+	assert_true(zygote_ask(sv[0], &rq, len + sizeof(struct sock_filter), pfd[1]) < 0);
+	assert_true(zygote_ask(sv[0], &rq, sizeof(rq), pfd[1]) < 0);
+	assert_true(zygote_ask(sv[0], &rq, offsetof(struct zygote_request, filter), pfd[1]) < 0);
+	pid_t c = zygote_ask(sv[0], &rq, len, pfd[1]);
+	assert_true(c > 0);
+	assert_int_equal(waitpid(c, &status, 0), c);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	close(pfd[1]);
+	char buf[256];
+	assert_true(read(pfd[0], buf, sizeof(buf)) > 0); /* the child's reply */
+	close(pfd[0]);
+	close(sv[0]);
+	assert_int_equal(waitpid(z, &status, 0), z); /* its socket gone, the zygote ends */
+	assert_true(WIFEXITED(status));
+	sandbox_seccomp_release(&prog);
+}
+
+/* One file makes one or two children: those are forked here; the zygote
+ * comes with the third. Runs first, in a process that made none yet. */
+static void test_zygote_from_the_third_child(void **state)
+{
+	(void)state;
+	if (zygote_off())
+		skip();
+	for (int i = 0; i < 2; i++) {
+		struct outcome o = run(child_hello, NULL);
+		assert_int_equal(o.r, 0);
+		assert_int_equal(child_zygote_pid(), -1);
+	}
+	struct outcome o = run(child_hello, NULL);
+	assert_int_equal(o.r, 0);
+	assert_true(child_zygote_pid() > 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_zygote_from_the_third_child),
+		cmocka_unit_test(test_zygote_request_sizes),
+		cmocka_unit_test(test_zygote_children),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
