@@ -8,7 +8,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
 build=${1:-$root/build-bench}
 if [ ! -d "$build" ]; then
-	meson setup "$build" --buildtype=release >/dev/null
+	meson setup "$build" --buildtype=release -Dstatic=true >/dev/null
 fi
 ninja -C "$build" >/dev/null
 export MODGATE="$build/tools/modgate"

@@ -15,7 +15,8 @@
  * Each library has a small module beside its users (audit/libaudit-dl.c,
  * lsm/libbpf-dl.c, sandbox/libseccomp-dl.c) with a typed table: the real
  * header gives the types, calls go through the pointers. With
- * -Ddlopen=disabled the same tables point at the functions linked normally.
+ * -Ddlopen=disabled the same tables point at the functions linked normally,
+ * as they do in a static build (-Dstatic=true), which has nothing to open.
  *
  * Each library is also named in an ELF note (.note.dlopen, the
  * freedesktop.org "dlopen metadata" format: owner "FDO", type 0x407c0c0a, a

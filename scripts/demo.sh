@@ -28,7 +28,7 @@ bash scripts/install-deps.sh
 
 step "2/4 build modgate"
 build=${MODGATE_DEMO_BUILD:-build-demo}
-[ -d "$build" ] || meson setup "$build" >/dev/null
+[ -d "$build" ] || meson setup "$build" -Dstatic=true >/dev/null
 ninja -C "$build" tools/modgate >"$build/demo-build.log" 2>&1 || {
 	cat "$build/demo-build.log"
 	exit 1

@@ -10,6 +10,7 @@ packages=(
 	gcc meson ninja-build pkg-config scdoc
 	libssl-dev libseccomp-dev libcap-ng-dev libaudit-dev
 	libzstd-dev liblzma-dev zlib1g-dev
+	libc6-dev libelf-dev         # the static PIE (-Dstatic=true): libc.a, rcrt1.o, libbpf's libelf.a
 	clang libbpf-dev bpftool       # the BPF LSM program (lsm/): built only when all three are there
 	# tests
 	libcmocka-dev python3 openssl

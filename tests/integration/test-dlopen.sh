@@ -3,14 +3,25 @@
 # Libraries opened on first use (common/dlopen.h): the binary does not link
 # them, a process that does not need them never maps them, one that does
 # maps them, and a broken library is named with the missing symbol.
-# $3: "dlopen" or "linked" (-Ddlopen=disabled); $4: "lsm" when the BPF
-# program (and so libbpf) is built.
+# $3: "dlopen", "linked" (-Ddlopen=disabled) or "static" (-Dstatic=true);
+# $4: "lsm" when the BPF program (and so libbpf) is built.
 . "$(dirname "$0")/lib.sh"
 MODGATE=$1
 MODE=$3
 LAZY="libaudit libseccomp libbpf libelf libz libcap-ng"
 
 needed=$(readelf -d "$MODGATE" | sed -n 's/.*(NEEDED).*\[\(.*\)\]$/\1/p')
+# -Dstatic=true: one static PIE, nothing to open, no loader, still ASLR'd.
+if [ "$MODE" = static ]; then
+	expect_eq "a static build links no shared library" "" "$needed"
+	expect_eq "a static build has no program interpreter" 0 \
+		"$(readelf -l "$MODGATE" | grep -c 'INTERP')"
+	expect_eq "a static build is position independent (ASLR)" DYN \
+		"$(readelf -h "$MODGATE" | awk '$1 == "Type:" {print $2}')"
+	expect_eq "and runs" 0 "$("$MODGATE" --version >/dev/null; echo $?)"
+	finish
+	exit
+fi
 for lib in $LAZY; do
 	if [ "$MODE" = dlopen ]; then
 		case " $(echo $needed) " in
