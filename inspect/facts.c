@@ -191,6 +191,9 @@ static int set_field(struct module_facts *f, const struct wire_item *it)
 	case WT_ELF_ABSENT:
 		f->elf_absent = (uint32_t)item_uint(it);
 		return 0;
+	case WT_SCOPE:
+		f->scope = (enum wire_scope)item_uint(it);
+		return 0;
 	case WT_NAME:
 		return set_str(&f->name, it);
 	case WT_MODINFO:

@@ -50,6 +50,7 @@ struct module_facts {
 	uint8_t elf_class, elf_data;
 	uint16_t elf_machine;
 	uint32_t elf_absent; /* enum wire_elf_absent bits */
+	enum wire_scope scope; /* what the child says it parsed (inspect checks: what was asked) */
 	char *name; /* from .gnu.linkonce.this_module; NULL if absent */
 	char **modinfo; /* "key=value", section order */
 	size_t n_modinfo;

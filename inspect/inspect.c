@@ -172,11 +172,17 @@ static int seal_and_reopen(int *memfd, int *ro_out, uint64_t *size, struct strbu
 	return 0;
 }
 
+/* What a reply of the signature scope may carry besides the signature. */
+static bool beyond_scope(const struct module_facts *f)
+{
+	return f->name || f->n_modinfo || f->n_exports || f->n_needs || f->n_versions;
+}
+
 /* Child B: facts about exactly the sealed bytes. */
-static int run_parse(int ro, uint64_t size, const struct inspect_limits *lim,
+static int run_parse(int ro, uint64_t size, enum wire_scope scope, const struct inspect_limits *lim,
 		     struct module_facts *facts, struct strbuf *err)
 {
-	struct parse_job job = {.fd = ro, .size = size};
+	struct parse_job job = {.fd = ro, .size = size, .scope = scope};
 	struct sandbox_params p = {
 		.role = SANDBOX_ROLE_PARSE,
 		.in_fds = &job.fd,
@@ -205,10 +211,14 @@ static int run_parse(int ro, uint64_t size, const struct inspect_limits *lim,
 		r = reply_to_facts(&rep, facts, err);
 	child_reply_release(&rep);
 	/* The signed content is a prefix of the bytes the child was given. */
-	if (r == 0 && facts->sig.content_len > size) {
-		module_facts_free(facts);
+	if (r == 0 && facts->sig.content_len > size)
 		r = fail(err, -EPROTO, "invalid reply: signed content length past the module end");
-	}
+	/* Facts of what was asked, and of nothing else. */
+	if (r == 0 &&
+	    (facts->scope != scope || (scope == WIRE_SCOPE_SIGNATURE && beyond_scope(facts))))
+		r = fail(err, -EPROTO, "invalid reply: facts of another scope than asked");
+	if (r < 0)
+		module_facts_free(facts);
 	return r;
 }
 
@@ -236,8 +246,9 @@ static int open_module(int dirfd, const char *path, int *fd_out, struct stat *st
 	return 0;
 }
 
-int inspect_file(int dirfd, const char *path, const struct inspect_limits *lim,
-		 struct inspected *out, struct strbuf *err)
+static int inspect_scoped(int dirfd, const char *path, enum wire_scope scope,
+			  const struct inspect_limits *lim, struct inspected *out,
+			  struct strbuf *err)
 {
 	enum wire_compression kind = WIRE_COMP_NONE;
 	uint64_t claimed = 0, size = 0;
@@ -283,13 +294,25 @@ int inspect_file(int dirfd, const char *path, const struct inspect_limits *lim,
 		return fail(err, -EPROTO,
 			    "invalid reply: decompressor claims %llu bytes, the memfd holds %llu",
 			    (unsigned long long)claimed, (unsigned long long)size);
-	r = run_parse(ro, size, lim, &out->facts, err);
+	r = run_parse(ro, size, scope, lim, &out->facts, err);
 	if (r < 0)
 		return r;
 	out->memfd_ro = TAKE_FD(ro);
 	out->size = size;
 	out->compression = kind;
 	return 0;
+}
+
+int inspect_file(int dirfd, const char *path, const struct inspect_limits *lim,
+		 struct inspected *out, struct strbuf *err)
+{
+	return inspect_scoped(dirfd, path, WIRE_SCOPE_MODULE, lim, out, err);
+}
+
+int inspect_signature(int dirfd, const char *path, const struct inspect_limits *lim,
+		      struct inspected *out, struct strbuf *err)
+{
+	return inspect_scoped(dirfd, path, WIRE_SCOPE_SIGNATURE, lim, out, err);
 }
 
 int inspect_prepare(void)

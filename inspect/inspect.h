@@ -44,6 +44,13 @@ struct inspected {
 int inspect_file(int dirfd, const char *path, const struct inspect_limits *lim,
 		 struct inspected *out, struct strbuf *err);
 
+/* The same steps, the same sealed bytes and the same ELF checks, but child B
+ * sends only the ELF's class, data and machine and the signature facts: no
+ * name, modinfo or symbols (facts.scope is WIRE_SCOPE_SIGNATURE, elf_absent
+ * has every bit set). For a verdict on the signature, which reads nothing
+ * else (`modgate verify`); a load needs inspect_file(). */
+int inspect_signature(int dirfd, const char *path, const struct inspect_limits *lim,
+		      struct inspected *out, struct strbuf *err);
 void inspected_release(struct inspected *in);
 
 /* What every inspecting process sets up once (libcap-ng and libseccomp

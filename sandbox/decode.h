@@ -13,11 +13,14 @@
 
 /* Child B: parse a (decompressed) module image and add WIRE_MSG_FACTS fields
  * to w: ELF facts (WT_ELF_*, WT_NAME, WT_MODINFO, WT_EXPORT, WT_NEED,
- * WT_VERSION) and signature facts (WT_SIG_*).
+ * WT_VERSION) and signature facts (WT_SIG_*); with WIRE_SCOPE_SIGNATURE
+ * the ELF is checked the same way but only its class, data and machine and
+ * the signature facts are sent (enum wire_scope).
  * A broken signature is not an error (WT_SIG_STATE = MALFORMED + WT_SIG_PROBLEM);
  * a broken ELF is: returns -errno (-ENOEXEC for format problems) and *why
  * names the cause ("section header table past end of file"). */
-int module_decode(const uint8_t *buf, size_t len, struct wire_writer *w, const char **why);
+int module_decode(const uint8_t *buf, size_t len, enum wire_scope scope, struct wire_writer *w,
+		  const char **why);
 
 /* Signature part alone (called by module_decode, also usable on any buffer). */
 void modsig_decode(const uint8_t *buf, size_t len, struct wire_writer *w);

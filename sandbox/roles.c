@@ -85,7 +85,7 @@ int sandbox_parse_run(void *arg, int reply_fd)
 		buf = map;
 	}
 	wire_writer_init(&w, WIRE_MSG_FACTS);
-	r = module_decode(buf, (size_t)job->size, &w, &why);
+	r = module_decode(buf, (size_t)job->size, (enum wire_scope)job->scope, &w, &why);
 	if (r < 0) {
 		wire_writer_release(&w);
 		return send_error(reply_fd, r, why);

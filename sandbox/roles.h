@@ -29,6 +29,7 @@ int sandbox_worker_prepare(void *job);
 struct parse_job {
 	int fd;
 	uint64_t size;
+	uint32_t scope; /* enum wire_scope */
 };
 int sandbox_parse_prepare(void *job);
 int sandbox_parse_run(void *job, int reply_fd);

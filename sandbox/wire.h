@@ -62,6 +62,7 @@ enum wire_tag {
 	 * then the __versions entries no symbol referenced (module_layout). WT_VERSION =
 	 * __versions in order, a leading '.' dropped, bind 0. */
 	WT_ELF_ABSENT = 28,  /* u32: enum wire_elf_absent bits, always sent: what kmod reports as ENOENT */
+	WT_SCOPE = 29,       /* u8: enum wire_scope; absent means WIRE_SCOPE_MODULE */
 
 	/* --- WIRE_MSG_FACTS: signature (appended-signature trailer + PKCS#7) --- */
 	WT_SIG_STATE = 40,        /* u32: enum wire_sig_state */
@@ -101,6 +102,17 @@ enum wire_compression {
 	WIRE_COMP_GZIP = 1,
 	WIRE_COMP_XZ = 2,
 	WIRE_COMP_ZSTD = 3,
+};
+
+/* What a parse was asked for (struct parse_job.scope), and the reply says it
+ * did. MODULE: everything above. SIGNATURE: the ELF checked as a whole
+ * module's parse checks it (header, section table, names, overlaps), its
+ * class, data and machine, and the signature facts; no name, modinfo or
+ * symbols, so WT_ELF_ABSENT has every bit set. `modgate verify` asks for no
+ * more: its verdict rests on the signature facts and the sealed bytes. */
+enum wire_scope {
+	WIRE_SCOPE_MODULE = 0,
+	WIRE_SCOPE_SIGNATURE = 1,
 };
 
 /* Bits of WT_ELF_ABSENT. */

@@ -127,7 +127,7 @@ static int parse(const uint8_t *buf, size_t len, int reply_fd)
 	const char *why = NULL;
 
 	wire_writer_init(&w, WIRE_MSG_FACTS);
-	int r = module_decode(buf, len, &w, &why);
+	int r = module_decode(buf, len, WIRE_SCOPE_MODULE, &w, &why);
 	if (r == 0 && w.error)
 		r = w.error, why = "the facts do not fit the wire protocol's limits";
 	if (r == 0)

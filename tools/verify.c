@@ -2,8 +2,10 @@
 /*
  * `modgate verify [--json] FILE...`: the signature verdict of each module
  * file, as a load would reach it: the trust store is loaded first, then each
- * file goes through fresh sandboxed children (inspect_file) and the parent's
- * verifier. Exit 0 only if every file is valid (which implies trusted).
+ * file goes through fresh sandboxed children (inspect_signature: the load's
+ * sealed bytes and ELF checks, without the name, modinfo and symbols that the
+ * verdict does not read) and the parent's verifier. Exit 0 only if every file
+ * is valid (which implies trusted).
  *
  * Many files are spread over one privileged worker per CPU (forked after the
  * trust store is loaded, before any module byte is read). A worker is the
@@ -117,7 +119,7 @@ static bool verify_one(const struct trust_store *ts, const char *path, const str
 	struct verify_result res = {0};
 	struct verify_report rep = {.path = path};
 	_cleanup_strbuf_ struct strbuf err = STRBUF_INIT;
-	int r = inspect_file(AT_FDCWD, path, NULL, &in, &err);
+	int r = inspect_signature(AT_FDCWD, path, NULL, &in, &err);
 
 	if (r == 0) {
 		r = verify_inspected(ts, &in, o->flags, &res);

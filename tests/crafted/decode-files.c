@@ -311,7 +311,7 @@ static int decode_one(const char *path)
 	}
 	n_files++;
 	wire_writer_init(&w, WIRE_MSG_FACTS);
-	r = module_decode(buf, len, &w, &why);
+	r = module_decode(buf, len, WIRE_SCOPE_MODULE, &w, &why);
 	l = wf_collect(&w);
 	if (mode == M_EXPECT) {
 		check_expectation(path, r, why, &l);

@@ -29,7 +29,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	wire_writer_init(&w, WIRE_MSG_FACTS);
 	/* an error must come with a cause */
-	if (module_decode(data, size, &w, &why) < 0 && (!why || !why[0]))
+	if (module_decode(data, size, WIRE_SCOPE_MODULE, &w, &why) < 0 && (!why || !why[0]))
 		abort();
 	wire_writer_release(&w);
 	return 0;

@@ -187,13 +187,18 @@ struct result {
 	struct wf_list l;
 };
 
-static void decode(const uint8_t *buf, size_t len, struct result *res)
+static void decode_scope(const uint8_t *buf, size_t len, enum wire_scope scope, struct result *res)
 {
 	res->why = NULL;
 	wire_writer_init(&res->w, WIRE_MSG_FACTS);
-	res->r = module_decode(buf, len, &res->w, &res->why);
+	res->r = module_decode(buf, len, scope, &res->w, &res->why);
 	assert_int_equal(res->w.error, 0);
 	res->l = wf_collect(&res->w);
+}
+
+static void decode(const uint8_t *buf, size_t len, struct result *res)
+{
+	decode_scope(buf, len, WIRE_SCOPE_MODULE, res);
 }
 
 static void result_free(struct result *res)
@@ -323,7 +328,25 @@ static void test_absent(void **state)
 	}
 }
 
+/* A broken ELF is refused with the same error whatever the scope: the
+ * signature scope checks the ELF as a whole module's parse does. */
 static void expect_error(const uint8_t *buf, size_t len, int err, const char *why)
+{
+	static const enum wire_scope scopes[] = {WIRE_SCOPE_MODULE, WIRE_SCOPE_SIGNATURE};
+
+	for (size_t i = 0; i < ARRAY_SIZE(scopes); i++) {
+		struct result res;
+		decode_scope(buf, len, scopes[i], &res);
+		assert_int_equal(res.r, err);
+		assert_non_null(res.why);
+		assert_string_equal(res.why, why);
+		result_free(&res);
+	}
+}
+
+/* An error only a whole module's parse finds (its tables): the signature
+ * scope does not read them. */
+static void expect_table_error(const uint8_t *buf, size_t len, int err, const char *why)
 {
 	struct result res;
 
@@ -331,6 +354,9 @@ static void expect_error(const uint8_t *buf, size_t len, int err, const char *wh
 	assert_int_equal(res.r, err);
 	assert_non_null(res.why);
 	assert_string_equal(res.why, why);
+	result_free(&res);
+	decode_scope(buf, len, WIRE_SCOPE_SIGNATURE, &res);
+	assert_int_equal(res.r, 0);
 	result_free(&res);
 }
 
@@ -415,30 +441,31 @@ static void test_table_errors(void **state)
 	make_parts(f, &p);
 	p.versions_len = 100;
 	make_module(f, &p, &im);
-	expect_error(im.buf, im.len, -EINVAL,
-		     "ELF section '__versions' size 100 is not a multiple of 64");
+	expect_table_error(im.buf, im.len, -EINVAL,
+			   "ELF section '__versions' size 100 is not a multiple of 64");
 	make_parts(f, &p);
 	memset(p.versions + 64 + 4, 'x', 60);
 	make_module(f, &p, &im);
-	expect_error(im.buf, im.len, -EINVAL, "'__versions' entry 1 name is not NUL-terminated");
+	expect_table_error(im.buf, im.len, -EINVAL,
+			   "'__versions' entry 1 name is not NUL-terminated");
 	make_parts(f, &p);
 	p.symtab_len -= 3;
 	make_module(f, &p, &im);
-	expect_error(im.buf, im.len, -EINVAL,
-		     "ELF section '.symtab' size 109 is not a multiple of 16");
+	expect_table_error(im.buf, im.len, -EINVAL,
+			   "ELF section '.symtab' size 109 is not a multiple of 16");
 	make_parts(f, &p);
 	put(f, p.symtab + 2 * 16 + 4, 6, 4); /* crafted_var's CRC at 6: past __kcrctab's 8 bytes */
 	make_module(f, &p, &im);
-	expect_error(im.buf, im.len, -EINVAL, "ELF CRC symbol 2 points outside section 4");
+	expect_table_error(im.buf, im.len, -EINVAL, "ELF CRC symbol 2 points outside section 4");
 	make_parts(f, &p);
 	put(f, p.symtab + 3 * 16, 4096, 4);
 	make_module(f, &p, &im);
-	expect_error(im.buf, im.len, -EINVAL, "ELF symbol 3 name is outside '.strtab'");
+	expect_table_error(im.buf, im.len, -EINVAL, "ELF symbol 3 name is outside '.strtab'");
 	make_parts(f, &p);
 	memset(p.this_module + 12, 'n', 60);
 	make_module(f, &p, &im);
-	expect_error(im.buf, im.len, -EINVAL,
-		     "module name in '.gnu.linkonce.this_module' is not NUL-terminated");
+	expect_table_error(im.buf, im.len, -EINVAL,
+			   "module name in '.gnu.linkonce.this_module' is not NUL-terminated");
 }
 
 /* The ELF is read without the appended signature, as the kernel does: a
@@ -473,6 +500,63 @@ static void test_signature_region(void **state)
 	expect_error(im.buf, im.len, -EINVAL, "ELF section 1 extends past end of file");
 }
 
+/* WIRE_SCOPE_SIGNATURE: the ELF's class, data and machine and every
+ * signature fact exactly as a whole module's parse sends them, the scope
+ * said, everything else marked absent and not sent. */
+static void test_signature_scope(void **state)
+{
+	uint8_t blob[64] = {0x30, 0x03, 0x02, 0x01, 0x01};
+	uint8_t info[MODSIG_INFO_LEN] = {0, 0, MODSIG_ID_PKCS7, 0, 0, 0, 0, 0, 0,
+					 0, 0, sizeof(blob)};
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(flavours); i++) {
+		const struct flavour *f = &flavours[i];
+		struct parts p = {0};
+		struct image im;
+		struct result all, sig;
+
+		make_parts(f, &p);
+		make_module(f, &p, &im);
+		memcpy(im.buf + im.len, blob, sizeof(blob));
+		memcpy(im.buf + im.len + sizeof(blob), info, sizeof(info));
+		memcpy(im.buf + im.len + sizeof(blob) + sizeof(info), MODSIG_MAGIC,
+		       MODSIG_MAGIC_LEN);
+		im.len += sizeof(blob) + MODSIG_TRAILER_LEN;
+		decode(im.buf, im.len, &all);
+		decode_scope(im.buf, im.len, WIRE_SCOPE_SIGNATURE, &sig);
+		assert_int_equal(all.r, 0);
+		assert_int_equal(sig.r, 0);
+		assert_null(wf_get(&all.l, WT_SCOPE, 0));
+		assert_int_equal(wf_uint(wf_get(&sig.l, WT_SCOPE, 0)), WIRE_SCOPE_SIGNATURE);
+		assert_int_equal(wf_uint(wf_get(&sig.l, WT_ELF_ABSENT, 0)),
+				 WIRE_ABSENT_MODINFO | WIRE_ABSENT_EXPORTS | WIRE_ABSENT_VERSIONS |
+					 WIRE_ABSENT_SYMTAB);
+		static const uint16_t none[] = {WT_NAME, WT_MODINFO, WT_EXPORT, WT_NEED,
+						WT_VERSION};
+		for (size_t k = 0; k < ARRAY_SIZE(none); k++)
+			assert_int_equal(wf_count(&sig.l, none[k]), 0);
+		/* the ELF header facts and every signature field, in order */
+		size_t n_same = 0;
+		for (size_t k = 0; k < all.l.n; k++) {
+			const struct wf *a = &all.l.f[k];
+			bool header = a->tag == WT_ELF_CLASS || a->tag == WT_ELF_DATA ||
+				      a->tag == WT_ELF_MACHINE;
+			if (!header && (a->tag < WT_SIG_STATE || a->tag > WT_SIG_LEGACY_KEY_ID))
+				continue;
+			const struct wf *s = wf_get(&sig.l, a->tag, 0);
+			assert_non_null(s);
+			assert_int_equal(s->len, a->len);
+			assert_memory_equal(s->data, a->data, a->len);
+			n_same++;
+		}
+		assert_true(n_same >= 6); /* three header facts, state, trailer, length... */
+		assert_int_equal(sig.l.n, n_same + 2); /* + scope and absent */
+		result_free(&all);
+		result_free(&sig);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -480,6 +564,7 @@ int main(void)
 		cmocka_unit_test(test_duplicate_versions), cmocka_unit_test(test_absent),
 		cmocka_unit_test(test_header_errors),	   cmocka_unit_test(test_section_errors),
 		cmocka_unit_test(test_table_errors),	   cmocka_unit_test(test_signature_region),
+		cmocka_unit_test(test_signature_scope),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

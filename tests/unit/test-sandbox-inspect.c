@@ -147,6 +147,46 @@ static void test_same_facts_whatever_the_compression(void **state)
 	close(dirfd);
 }
 
+/* inspect_signature(): the same sealed bytes and ELF, and of the facts only
+ * the ELF header's and the signature's (verify's scope). */
+static void test_signature_scope(void **state)
+{
+	(void)state;
+	static const char *const files[] = {"fakemod.ko", "fakemod.ko.xz", "fakemod.ko.zst",
+					    "fakemod.ko.gz"};
+	for (size_t i = 0; i < ARRAY_SIZE(files); i++) {
+		struct inspected in;
+		struct strbuf err = STRBUF_INIT;
+		int r = inspect_signature(AT_FDCWD, path(files[i]), NULL, &in, &err);
+		if (r < 0)
+			fail_msg("%s: %d %s", files[i], r, strbuf_str(&err));
+		assert_int_equal(in.facts.scope, WIRE_SCOPE_SIGNATURE);
+		assert_null(in.facts.name);
+		assert_int_equal(in.facts.n_modinfo + in.facts.n_exports + in.facts.n_needs +
+					 in.facts.n_versions,
+				 0);
+		assert_int_equal(in.facts.elf_absent, WIRE_ABSENT_MODINFO | WIRE_ABSENT_EXPORTS |
+							      WIRE_ABSENT_VERSIONS |
+							      WIRE_ABSENT_SYMTAB);
+		assert_int_equal(in.facts.elf_class, 2 - (sizeof(void *) == 4));
+		assert_int_equal(in.facts.sig.state, WIRE_SIG_NONE);
+		assert_int_equal(in.size, module_len);
+		uint8_t *p = mmap(NULL, in.size, PROT_READ, MAP_PRIVATE, in.memfd_ro, 0);
+		assert_true(p != MAP_FAILED);
+		assert_memory_equal(p, module_bytes, module_len);
+		munmap(p, in.size);
+		inspected_release(&in);
+		strbuf_release(&err);
+	}
+	/* and a whole module's parse says its scope too */
+	struct inspected in;
+	struct strbuf err = STRBUF_INIT;
+	assert_int_equal(inspect_file(AT_FDCWD, path("fakemod.ko"), NULL, &in, &err), 0);
+	assert_int_equal(in.facts.scope, WIRE_SCOPE_MODULE);
+	inspected_release(&in);
+	strbuf_release(&err);
+}
+
 /* Real root in the initial user namespace (fakeroot fakes getuid() in libc,
  * not the syscall); tests/integration/test-sandbox.sh says so explicitly. */
 static bool can_become_nobody(void)
@@ -320,6 +360,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_same_facts_whatever_the_compression),
 		cmocka_unit_test(test_memfd_is_sealed_and_read_only),
+		cmocka_unit_test(test_signature_scope),
 		cmocka_unit_test(test_child_cannot_write_after_seal),
 		cmocka_unit_test(test_failures_are_clear),
 	};
