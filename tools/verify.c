@@ -33,6 +33,7 @@
 #include "inspect/inspect.h"
 #include "tools/tools.h"
 #include "tools/verify-print.h"
+#include "tools/workers.h"
 #include "verify/truststore.h"
 #include "verify/verify.h"
 
@@ -145,6 +146,13 @@ static _noreturn_ void worker(const struct trust_store *ts, char **files, size_t
 	unsigned int in_batch = 0;
 
 	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+	/* One chain of worker, zygote and child per CPU, each kept on its own:
+	 * verify-all of the 6.1 tree on 2 CPUs, 0.99-1.03 s -> 0.93-0.95 s.
+	 * Before the zygote and the children, which inherit it. More workers
+	 * than CPUs (--jobs) are left to the scheduler: two pinned chains a
+	 * CPU were slower than two free ones (modinfo's workers, measured). */
+	if (step <= workers_cpus())
+		workers_pin((unsigned int)first);
 	for (size_t i = first; i < n; i += step) {
 		char *text = NULL;
 		size_t len = 0;
@@ -292,8 +300,8 @@ static bool run_parallel(const struct trust_store *ts, char **files, size_t n, u
 
 static unsigned int workers_for(size_t n, const struct verify_opts *o)
 {
-	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-	unsigned int w = o->jobs ? o->jobs : (unsigned int)MAX(1, MIN(cpus, (long)MAX_WORKERS));
+	unsigned int cpus = workers_cpus(); /* taskset and cpusets obeyed */
+	unsigned int w = o->jobs ? o->jobs : MAX(1u, MIN(cpus, (unsigned int)MAX_WORKERS));
 
 	if (!o->jobs && n < PARALLEL_MIN_FILES)
 		return 1;
