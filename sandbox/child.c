@@ -273,6 +273,17 @@ static uint64_t mapped_pages(void)
 	return pages;
 }
 
+/* A zygote's size, taken once when it is ready (sandbox_zygote_ready): its
+ * loop maps nothing, so every child it clones starts at this size, and the
+ * child is spared a procfs open, read and close (verify-all of the 6.1
+ * tree: 947 -> 911 ms). 0: unknown, the child reads its own. */
+static uint64_t zygote_pages;
+
+void sandbox_zygote_ready(void)
+{
+	zygote_pages = mapped_pages();
+}
+
 /* The child inherits the parent's whole address space (libraries, heap):
  * its limit is that plus the role's headroom. */
 static int set_as_limit(uint64_t headroom)
@@ -286,7 +297,7 @@ static int set_as_limit(uint64_t headroom)
 #endif
 	if (!headroom)
 		return 0;
-	pages = mapped_pages();
+	pages = zygote_pages ? zygote_pages : mapped_pages();
 	if (!pages)
 		return 0; /* no /proc: the other limits and the filter still hold */
 	if (__builtin_mul_overflow(pages, (uint64_t)sysconf(_SC_PAGESIZE), &limit) ||

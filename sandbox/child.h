@@ -85,6 +85,10 @@ int sandbox_enter(const struct sandbox_params *p, int reply_fd, void *arg);
  * 0 or an enum sandbox_exit code. */
 int sandbox_enter_once(int keep_fd);
 
+/* In the zygote, once its set-up is done and before its first child: its
+ * size now is every child's size at birth, the base of their RLIMIT_AS. */
+void sandbox_zygote_ready(void);
+
 /* The rest, in a child the zygote created for `parent` (steps 2, the
  * parent-death signal, 5, 6, 7; p->filter is required). 0 or an enum
  * sandbox_exit code. */

@@ -174,6 +174,7 @@ void sandbox_zygote_main(int sock)
 	 * otherwise consolidate the ones it inherited, writing (and so copying)
 	 * a dozen heap pages shared with us. */
 	(void)mallopt(M_MXFAST, 0);
+	sandbox_zygote_ready();
 	for (;;) {
 		int fds[ZYGOTE_MAX_FDS];
 		size_t n;

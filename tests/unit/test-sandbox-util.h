@@ -94,6 +94,17 @@ static inline int child_hello(void *arg, int fd)
 	return send_test(fd, "hello from %s", "the sandbox");
 }
 
+/* Allocates and touches *(size_t *)arg bytes: "allocated" or "malloc failed". */
+static inline int child_allocate(void *arg, int fd)
+{
+	size_t len = *(const size_t *)arg;
+	char *p = malloc(len);
+	if (p)
+		for (size_t i = 0; i < len; i += 4096)
+			p[i] = 1;
+	return send_test(fd, "%s", p ? "allocated" : "malloc failed");
+}
+
 static inline bool expect_uid_drop(void)
 {
 	const char *env = getenv("MODGATE_TEST_EXPECT_DROP");

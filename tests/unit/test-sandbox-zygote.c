@@ -244,12 +244,41 @@ static void test_zygote_from_the_third_child(void **state)
 	assert_true(child_zygote_pid() > 0);
 }
 
+/* A zygote's child takes its size at birth from the zygote's one reading
+ * (sandbox_zygote_ready) instead of reading procfs itself: the limit it
+ * sets from it must still leave the headroom and stop at it. */
+static void test_zygote_address_space_limit(void **state)
+{
+	(void)state;
+#if defined(__SANITIZE_ADDRESS__)
+	skip(); /* no address space limit under ASan (sandbox/README.md) */
+#else
+	if (zygote_off())
+		skip();
+	assert_int_equal(child_zygote_start(), 0);
+	pid_t z = child_zygote_pid();
+	struct sandbox_params p = {.role = SANDBOX_ROLE_PARSE,
+				   .as_headroom = 64u << 20,
+				   .cpu_seconds = 10,
+				   .arg_len = sizeof(size_t)};
+	size_t small = 16u << 20, big = 256u << 20;
+	struct outcome o = run_with(&p, child_allocate, &small, 10000);
+	assert_int_equal(o.r, 0);
+	assert_string_equal(o.result, "allocated");
+	o = run_with(&p, child_allocate, &big, 10000);
+	assert_int_equal(o.r, 0);
+	assert_string_equal(o.result, "malloc failed");
+	assert_int_equal(child_zygote_pid(), z); /* both came from the zygote */
+#endif
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_zygote_from_the_third_child),
 		cmocka_unit_test(test_zygote_request_sizes),
 		cmocka_unit_test(test_zygote_children),
+		cmocka_unit_test(test_zygote_address_space_limit),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -296,16 +296,6 @@ static void test_file_size_limit(void **state)
 	close(memfd);
 }
 
-_unused_ static int child_allocate(void *arg, int fd)
-{
-	size_t len = *(const size_t *)arg;
-	char *p = malloc(len);
-	if (p)
-		for (size_t i = 0; i < len; i += 4096)
-			p[i] = 1;
-	return send_test(fd, "%s", p ? "allocated" : "malloc failed");
-}
-
 static void test_address_space_limit(void **state)
 {
 	(void)state;
