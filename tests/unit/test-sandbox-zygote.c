@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -244,6 +245,84 @@ static void test_zygote_from_the_third_child(void **state)
 	assert_true(child_zygote_pid() > 0);
 }
 
+/* Relocated read-only data: in .data.rel.ro, so the loader writes it and
+ * then makes it read-only (RELRO), like libcrypto's tables. Not const, so a
+ * child may write it once it made the page writable. */
+static const char *relro_probe[2] __attribute__((section(".data.rel.ro"))) = {"original", "other"};
+
+static int prepare_scribble(void *arg)
+{
+	(void)arg;
+	uintptr_t page = (uintptr_t)&relro_probe[0] & ~(uintptr_t)(sysconf(_SC_PAGESIZE) - 1);
+	if (mprotect((void *)page, (size_t)sysconf(_SC_PAGESIZE), PROT_READ | PROT_WRITE) < 0)
+		return -1;
+	*(const char *volatile *)&relro_probe[0] = "scribbled";
+	return 0;
+}
+
+static int child_report_probe(void *arg, int fd)
+{
+	(void)arg;
+	return send_test(fd, "%s", *(const char *volatile *)&relro_probe[0]);
+}
+
+/* Whether the zygote's mapping that holds addr is its sealed RELRO copy;
+ * -1 where its maps cannot be read (nobody's, from a non-root test). */
+static int zygote_maps_relro_copy(pid_t z, const void *addr)
+{
+	char path[64], *maps = NULL;
+	size_t len;
+	snprintf(path, sizeof(path), "/proc/%d/maps", (int)z);
+	if (read_full_file(path, 1u << 20, &maps, &len) < 0)
+		return -1;
+	int found = 0;
+	for (char *line = maps; line && *line;
+	     line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
+		unsigned long a, b;
+		if (sscanf(line, "%lx-%lx", &a, &b) == 2 && (uintptr_t)addr >= a &&
+		    (uintptr_t)addr < b) {
+			char *eol = strchr(line, '\n');
+			if (eol)
+				*eol = '\0';
+			found = strstr(line, "r--p") && strstr(line, "modgate-relro") ? 1 : 0;
+			break;
+		}
+	}
+	free(maps);
+	return found;
+}
+
+/* The zygote moves relocated read-only data into a sealed file mapped
+ * privately over it, so a clone copies no page table entries for it: the
+ * children still read the same bytes, and one that writes to its copy does
+ * not change what the zygote or any later child sees. */
+static void test_zygote_relro_is_a_private_copy(void **state)
+{
+	(void)state;
+	if (zygote_off())
+		skip();
+	assert_int_equal(child_zygote_start(), 0);
+	pid_t z = child_zygote_pid();
+	struct sandbox_params plain = {.role = SANDBOX_ROLE_PARSE, .cpu_seconds = 10};
+	/* a child answered: the zygote is past its set-up */
+	struct outcome o = run_with(&plain, child_report_probe, NULL, 10000);
+	assert_int_equal(o.r, 0);
+	assert_string_equal(o.result, "original");
+	int mapped = zygote_maps_relro_copy(z, &relro_probe[0]);
+	assert_true(mapped != 0); /* 1, or -1 where the test may not look */
+
+	struct sandbox_params scribble = {
+		.role = SANDBOX_ROLE_PARSE, .prepare = prepare_scribble, .cpu_seconds = 10};
+	o = run_with(&scribble, child_report_probe, NULL, 10000);
+	assert_int_equal(o.r, 0);
+	assert_string_equal(o.result, "scribbled");
+	o = run_with(&plain, child_report_probe, NULL, 10000);
+	assert_int_equal(o.r, 0);
+	assert_string_equal(o.result, "original");
+	assert_int_equal(child_zygote_pid(), z); /* all three from the same zygote */
+	assert_string_equal(relro_probe[0], "original");
+}
+
 /* A zygote's child takes its size at birth from the zygote's one reading
  * (sandbox_zygote_ready) instead of reading procfs itself: the limit it
  * sets from it must still leave the headroom and stop at it. */
@@ -279,6 +358,7 @@ int main(void)
 		cmocka_unit_test(test_zygote_request_sizes),
 		cmocka_unit_test(test_zygote_children),
 		cmocka_unit_test(test_zygote_address_space_limit),
+		cmocka_unit_test(test_zygote_relro_is_a_private_copy),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
