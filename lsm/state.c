@@ -10,12 +10,25 @@
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "common/macros.h"
 #include "lsm/internal.h"
 #include "lsm/lsm.h"
 #include "lsm/sysbpf.h"
+
+/* How long `disable` waits for the kernel to let go of the links, then of
+ * the programs (the second follows the first within the same worker). */
+#define LSM_DETACH_WAIT_MS 2000
+#define LSM_PROG_WAIT_MS   200
+
+static void sleep_ms(long ms)
+{
+	struct timespec t = {ms / 1000, (ms % 1000) * 1000000};
+	while (nanosleep(&t, &t) < 0 && errno == EINTR)
+		;
+}
 
 const char *const lsm_hook_names[LSM_N_HOOKS] = {
 	"kernel_read_file",
@@ -124,6 +137,31 @@ static int live_links(void)
 	}
 }
 
+/* Our LSM programs the kernel still has, attached or not. */
+static int live_progs(void)
+{
+	uint32_t id = 0;
+	int n = 0;
+	for (;;) {
+		struct bpf_prog_info pi;
+		uint32_t len = sizeof(pi);
+		int r = sysbpf_prog_next_id(id, &id);
+		if (r == -ENOENT)
+			return n;
+		if (r < 0)
+			return r;
+		_cleanup_close_ int fd = sysbpf_prog_fd_by_id(id);
+		if (fd < 0)
+			continue; /* gone meanwhile */
+		memset(&pi, 0, sizeof(pi));
+		if (sysbpf_obj_info(fd, &pi, &len) < 0 || pi.type != BPF_PROG_TYPE_LSM)
+			continue;
+		pi.name[BPF_OBJ_NAME_LEN - 1] = '\0';
+		if (prog_index(pi.name) >= 0)
+			n++;
+	}
+}
+
 static unsigned int count_requests(void)
 {
 	struct lsm_req_key k, next;
@@ -208,5 +246,18 @@ int lsm_disable(void)
 	closedir(d);
 	if (r < 0)
 		return r;
-	return rmdir(lsm_pin_dir()) < 0 ? -errno : 0;
+	if (rmdir(lsm_pin_dir()) < 0)
+		return -errno;
+	/* The kernel lets go of a link whose last pin went in a worker of its
+	 * own, a little later: it frees the link's id, detaches the program,
+	 * then drops it. A load right after `disable` could still be refused
+	 * (seen under qemu's TCG). So wait until no link of ours is left, then
+	 * until no program: a caller that returns from here may load. A link a
+	 * process holds stays (the caller says so), and a program someone
+	 * holds with no link calls nothing, so both waits are bounded. */
+	for (int ms = 0; ms < LSM_DETACH_WAIT_MS && live_links() > 0; ms++)
+		sleep_ms(1);
+	for (int ms = 0; ms < LSM_PROG_WAIT_MS && live_progs() > 0; ms++)
+		sleep_ms(1);
+	return 0;
 }

@@ -91,6 +91,18 @@ int sysbpf_link_next_id(uint32_t id, uint32_t *next)
 	return 0;
 }
 
+int sysbpf_prog_next_id(uint32_t id, uint32_t *next)
+{
+	union bpf_attr a;
+	memset(&a, 0, sizeof(a));
+	a.start_id = id;
+	int r = sys_bpf(BPF_PROG_GET_NEXT_ID, &a);
+	if (r < 0)
+		return r;
+	*next = a.next_id;
+	return 0;
+}
+
 int sysbpf_link_fd_by_id(uint32_t id)
 {
 	union bpf_attr a;

@@ -22,5 +22,6 @@ int sysbpf_map_next_key(int fd, const void *key, void *next);
 int sysbpf_obj_info(int fd, void *info, uint32_t *len);
 /* Walk the kernel's link and program ids (CAP_SYS_ADMIN). */
 int sysbpf_link_next_id(uint32_t id, uint32_t *next);
+int sysbpf_prog_next_id(uint32_t id, uint32_t *next);
 int sysbpf_link_fd_by_id(uint32_t id);
 int sysbpf_prog_fd_by_id(uint32_t id);
