@@ -236,6 +236,14 @@ static int allocate_arrays(const struct child_reply *r, struct module_facts *f)
 	return 0;
 }
 
+bool module_facts_of_scope(const struct module_facts *f, enum wire_scope asked)
+{
+	if (f->scope != asked)
+		return false;
+	return asked != WIRE_SCOPE_SIGNATURE ||
+	       !(f->name || f->n_modinfo || f->n_exports || f->n_needs || f->n_versions);
+}
+
 int reply_to_facts(const struct child_reply *r, struct module_facts *f, struct strbuf *err)
 {
 	struct wire_reader rd;

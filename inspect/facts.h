@@ -64,3 +64,6 @@ struct module_facts {
 };
 
 void module_facts_free(struct module_facts *f);
+/* Facts of the scope that was asked, and of nothing else: a signature-scope
+ * reply carries no name, modinfo or symbols. */
+bool module_facts_of_scope(const struct module_facts *f, enum wire_scope asked);

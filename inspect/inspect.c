@@ -172,12 +172,6 @@ static int seal_and_reopen(int *memfd, int *ro_out, uint64_t *size, struct strbu
 	return 0;
 }
 
-/* What a reply of the signature scope may carry besides the signature. */
-static bool beyond_scope(const struct module_facts *f)
-{
-	return f->name || f->n_modinfo || f->n_exports || f->n_needs || f->n_versions;
-}
-
 /* Child B: facts about exactly the sealed bytes. */
 static int run_parse(int ro, uint64_t size, enum wire_scope scope, const struct inspect_limits *lim,
 		     struct module_facts *facts, struct strbuf *err)
@@ -214,8 +208,7 @@ static int run_parse(int ro, uint64_t size, enum wire_scope scope, const struct 
 	if (r == 0 && facts->sig.content_len > size)
 		r = fail(err, -EPROTO, "invalid reply: signed content length past the module end");
 	/* Facts of what was asked, and of nothing else. */
-	if (r == 0 &&
-	    (facts->scope != scope || (scope == WIRE_SCOPE_SIGNATURE && beyond_scope(facts))))
+	if (r == 0 && !module_facts_of_scope(facts, scope))
 		r = fail(err, -EPROTO, "invalid reply: facts of another scope than asked");
 	if (r < 0)
 		module_facts_free(facts);

@@ -105,6 +105,23 @@ static inline int child_allocate(void *arg, int fd)
 	return send_test(fd, "%s", p ? "allocated" : "malloc failed");
 }
 
+/* With 64 MiB of headroom a child may allocate 16 MiB and not 256 MiB.
+ * p->arg_len 0: forked here; sizeof(size_t): the zygote may make it. */
+static inline void expect_address_space_limit(size_t arg_len)
+{
+	struct sandbox_params p = {.role = SANDBOX_ROLE_PARSE,
+				   .as_headroom = 64u << 20,
+				   .cpu_seconds = 10,
+				   .arg_len = arg_len};
+	size_t small = 16u << 20, big = 256u << 20;
+	struct outcome o = run_with(&p, child_allocate, &small, 10000);
+	assert_int_equal(o.r, 0);
+	assert_string_equal(o.result, "allocated");
+	o = run_with(&p, child_allocate, &big, 10000);
+	assert_int_equal(o.r, 0);
+	assert_string_equal(o.result, "malloc failed");
+}
+
 static inline bool expect_uid_drop(void)
 {
 	const char *env = getenv("MODGATE_TEST_EXPECT_DROP");

@@ -336,17 +336,7 @@ static void test_zygote_address_space_limit(void **state)
 		skip();
 	assert_int_equal(child_zygote_start(), 0);
 	pid_t z = child_zygote_pid();
-	struct sandbox_params p = {.role = SANDBOX_ROLE_PARSE,
-				   .as_headroom = 64u << 20,
-				   .cpu_seconds = 10,
-				   .arg_len = sizeof(size_t)};
-	size_t small = 16u << 20, big = 256u << 20;
-	struct outcome o = run_with(&p, child_allocate, &small, 10000);
-	assert_int_equal(o.r, 0);
-	assert_string_equal(o.result, "allocated");
-	o = run_with(&p, child_allocate, &big, 10000);
-	assert_int_equal(o.r, 0);
-	assert_string_equal(o.result, "malloc failed");
+	expect_address_space_limit(sizeof(size_t));
 	assert_int_equal(child_zygote_pid(), z); /* both came from the zygote */
 #endif
 }

@@ -339,10 +339,72 @@ static void test_missing_elf_facts_refused(void **state)
 	strbuf_release(&err);
 }
 
+/* A reply's scope, as the child states it, read back; and the parent's
+ * rule: the scope that was asked, and a signature scope with nothing else. */
+static void test_scope(void **state)
+{
+	(void)state;
+	static const uint8_t scopes[] = {0xff, WIRE_SCOPE_MODULE, WIRE_SCOPE_SIGNATURE};
+	for (size_t i = 0; i < ARRAY_SIZE(scopes); i++) {
+		struct wire_writer w;
+		wire_writer_init(&w, WIRE_MSG_FACTS);
+		wire_put_u8(&w, WT_ELF_CLASS, 2);
+		wire_put_u8(&w, WT_ELF_DATA, 1);
+		wire_put_u16(&w, WT_ELF_MACHINE, 62);
+		wire_put_u32(&w, WT_ELF_ABSENT, 0);
+		if (scopes[i] != 0xff)
+			wire_put_u8(&w, WT_SCOPE, scopes[i]);
+		finish_writer(&w);
+		struct child_reply r = as_reply(&w);
+		struct module_facts f;
+		struct strbuf err = STRBUF_INIT;
+		assert_int_equal(reply_to_facts(&r, &f, &err), 0);
+		enum wire_scope said = scopes[i] == 0xff ? WIRE_SCOPE_MODULE : scopes[i];
+		enum wire_scope other =
+			said == WIRE_SCOPE_MODULE ? WIRE_SCOPE_SIGNATURE : WIRE_SCOPE_MODULE;
+		assert_int_equal(f.scope, said); /* absent: a whole module */
+		assert_true(module_facts_of_scope(&f, said));
+		assert_false(module_facts_of_scope(&f, other));
+		module_facts_free(&f);
+		child_reply_release(&r);
+		wire_writer_release(&w);
+		strbuf_release(&err);
+	}
+	/* a scope the protocol does not know is refused */
+	struct wire_writer w;
+	wire_writer_init(&w, WIRE_MSG_FACTS);
+	wire_put_u8(&w, WT_SCOPE, 2);
+	finish_writer(&w);
+	struct child_reply r = as_reply(&w);
+	struct strbuf err = STRBUF_INIT;
+	assert_int_equal(reply_check(r.type, r.body, r.len, &err), -EPROTO);
+	assert_non_null(strstr(strbuf_str(&err), "field 29"));
+	strbuf_release(&err);
+	child_reply_release(&r);
+	wire_writer_release(&w);
+	/* a signature-scope reply with more than the signature is not one */
+	struct module_facts f = {.scope = WIRE_SCOPE_SIGNATURE};
+	assert_true(module_facts_of_scope(&f, WIRE_SCOPE_SIGNATURE));
+	char *name = "x";
+	f.name = name;
+	assert_false(module_facts_of_scope(&f, WIRE_SCOPE_SIGNATURE));
+	f.name = NULL;
+	size_t *counts[] = {&f.n_modinfo, &f.n_exports, &f.n_needs, &f.n_versions};
+	for (size_t k = 0; k < ARRAY_SIZE(counts); k++) {
+		*counts[k] = 1;
+		assert_false(module_facts_of_scope(&f, WIRE_SCOPE_SIGNATURE));
+		*counts[k] = 0;
+	}
+	/* and a whole module's facts may carry all of it */
+	f = (struct module_facts){.scope = WIRE_SCOPE_MODULE, .name = name, .n_modinfo = 1};
+	assert_true(module_facts_of_scope(&f, WIRE_SCOPE_MODULE));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_facts_roundtrip),
+		cmocka_unit_test(test_scope),
 		cmocka_unit_test(test_error_message_is_made_printable),
 		cmocka_unit_test(test_decomp_roundtrip),
 		cmocka_unit_test(test_writer_refuses_what_the_parent_would),
