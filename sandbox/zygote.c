@@ -13,16 +13,14 @@
 #include <malloc.h>
 #include <signal.h>
 #include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "common/fileio.h"
 #include "sandbox/decode.h"
+#include "sandbox/zygote-maps.h"
 #include "sandbox/zygote.h"
 
 /* One request at a time; static so the child's copy stays valid after the
@@ -166,94 +164,6 @@ static pid_t clone_sibling(void)
 	return pid < 0 ? -errno : (pid_t)pid;
 }
 
-#define RELRO_MAX	32	    /* mappings: one per library with relocated read-only data */
-#define RELRO_MAX_BYTES (64u << 20) /* a mapping beyond this is no RELRO */
-
-struct region {
-	uintptr_t start, end;
-};
-
-/* The whole mapping into fd, by the raw syscall: the pages hold other
- * objects' bytes and, in sanitizer builds, the redzones between globals,
- * which libc's write() would be reported for reading. 0 or -errno. */
-static int copy_region(int fd, uintptr_t start, size_t len)
-{
-	for (size_t done = 0; done < len;) {
-		long n = syscall(SYS_write, fd, start + done, len - done);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return n < 0 ? -errno : -EIO;
-		done += (size_t)n;
-	}
-	return 0;
-}
-
-/* The read-only private mappings of a file (the binary, a library) that
- * hold anonymous pages, from smaps: what the loader relocated. */
-static size_t relocated_regions(struct region *out, size_t max)
-{
-	_cleanup_free_ char *smaps = NULL;
-	size_t len, n = 0;
-	struct region cur = {0};
-	bool read_only = false;
-
-	if (read_full_file("/proc/self/smaps", 4u << 20, &smaps, &len) < 0)
-		return 0;
-	for (char *line = smaps, *next; line && *line; line = next) {
-		next = strchr(line, '\n');
-		if (next)
-			*next++ = '\0';
-		unsigned long a, b, off, inode, kb;
-		char perms[5], dev[16];
-		if (sscanf(line, "%lx-%lx %4s %lx %15s %lu", &a, &b, perms, &off, dev, &inode) ==
-		    6) {
-			cur = (struct region){a, b};
-			read_only = streq(perms, "r--p") && inode != 0 && b - a <= RELRO_MAX_BYTES;
-		} else if (read_only && sscanf(line, "Anonymous: %lu kB", &kb) == 1 && kb > 0 &&
-			   n < max) {
-			out[n++] = cur;
-		}
-	}
-	return n;
-}
-
-/* Relocated read-only data (RELRO: pointer tables the loader fixed up, 384
- * KiB in the static build, most of it libcrypto's) is anonymous memory once
- * written, and a clone copies the page table entries of every mapping that
- * has such pages, and the child's exit tears them down: ~100 entries a child
- * for data it hardly reads. Here each such mapping is copied into a sealed
- * memfd and that is mapped over it, privately: the same bytes, the same
- * protection, copy-on-write as before, but backed by a file, so a clone copies
- * nothing and a child faults in the few pages it reads (verify-all of the 6.1
- * tree: 913 -> 887 ms). The memfd is sealed before it is mapped, so nobody,
- * the zygote included, can change what the children see; a child that writes
- * to its copy writes to its copy. A mapping that cannot be copied is left as
- * it was; one that was unmapped and not replaced ends the zygote (the parent
- * then forks the children itself). */
-static void relro_to_sealed_files(void)
-{
-	struct region r[RELRO_MAX];
-	size_t n = relocated_regions(r, RELRO_MAX);
-
-	for (size_t i = 0; i < n; i++) {
-		size_t len = r[i].end - r[i].start;
-		int fd = memfd_create("modgate-relro", MFD_CLOEXEC | MFD_ALLOW_SEALING);
-		if (fd < 0)
-			return;
-		if (copy_region(fd, r[i].start, len) < 0 ||
-		    fcntl(fd, F_ADD_SEALS,
-			  F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE) < 0) {
-			close(fd);
-			continue;
-		}
-		void *p = mmap((void *)r[i].start, len, PROT_READ, MAP_PRIVATE | MAP_FIXED, fd, 0);
-		close(fd);
-		if (p == MAP_FAILED)
-			_exit(SANDBOX_EXIT_PREPARE);
-	}
-}
-
 void sandbox_zygote_main(int sock)
 {
 	/* OpenSSL's tables are our constant data, set up once for every child
@@ -267,9 +177,9 @@ void sandbox_zygote_main(int sock)
 	 * otherwise consolidate the ones it inherited, writing (and so copying)
 	 * a dozen heap pages shared with us. */
 	(void)mallopt(M_MXFAST, 0);
-	relro_to_sealed_files();
+	zygote_relro_to_sealed_files();
 	sandbox_zygote_ready();
-	for (;;) {
+	for (unsigned int made = 0;; made++) {
 		int fds[ZYGOTE_MAX_FDS];
 		size_t n;
 		struct zygote_answer a = {.magic = ZYGOTE_MAGIC};
@@ -288,5 +198,10 @@ void sandbox_zygote_main(int sock)
 		}
 		if (send(sock, &a, sizeof(a), MSG_NOSIGNAL) != (ssize_t)sizeof(a))
 			_exit(0);
+		/* Between two requests, so no child waits for it; the mappings
+		 * keep their addresses and sizes, so the size the children take
+		 * at birth stays right (and is taken again all the same). */
+		if (made == ZYGOTE_HUGE_AFTER && zygote_image_to_huge_pages())
+			sandbox_zygote_ready();
 	}
 }

@@ -40,6 +40,11 @@
 #define ZYGOTE_ARG_MAX	  256	      /* bytes of the job structure */
 #define ZYGOTE_MAX_FDS	  16	      /* reply pipe, inputs, outputs */
 #define ZYGOTE_FILTER_MAX 1024	      /* BPF instructions */
+/* Children a zygote makes before it moves its image to huge pages
+ * (sandbox/zygote-maps.h): the move costs a few hundred microseconds and
+ * saves ~20 a child, so a zygote that makes a handful (one modprobe) never
+ * pays for it and one that makes thousands (verify, depmod) soon does. */
+#define ZYGOTE_HUGE_AFTER 16
 
 struct zygote_request {
 	uint32_t magic;

@@ -341,6 +341,163 @@ static void test_zygote_address_space_limit(void **state)
 #endif
 }
 
+/* ---- the image in huge pages (sandbox/zygote-maps.h) ---- */
+
+#define HUGE_BYTES (2ul << 20)
+
+struct span {
+	unsigned long start, end;
+};
+
+/* Where the zygote's image should be in huge pages, from our own maps (the
+ * zygote is our fork, its mappings ours): in each stretch of adjacent,
+ * private, never writable file mappings that holds code, the whole 2 MiB
+ * blocks, as one span. */
+static size_t expected_spans(struct span *out, size_t max)
+{
+	char *maps = NULL;
+	size_t len, n = 0;
+	struct span run = {0};
+	bool code = false;
+
+	assert_int_equal(read_full_file("/proc/self/maps", 1u << 20, &maps, &len), 0);
+	for (char *line = maps; line;) {
+		char *eol = strchr(line, '\n');
+		unsigned long a = 0, b = 0, off, inode = 0;
+		char perms[5] = "", dev[16];
+		bool movable = *line &&
+			       sscanf(line, "%lx-%lx %4s %lx %15s %lu", &a, &b, perms, &off, dev,
+				      &inode) == 6 &&
+			       perms[0] == 'r' && perms[1] == '-' && perms[3] == 'p' && inode != 0;
+		if (!movable || a != run.end) { /* the stretch so far has ended */
+			unsigned long lo = (run.start + HUGE_BYTES - 1) & ~(HUGE_BYTES - 1);
+			unsigned long hi = run.end & ~(HUGE_BYTES - 1);
+			if (code && hi > lo && n < max)
+				out[n++] = (struct span){lo, hi};
+			run = (struct span){a, a};
+			code = false;
+		}
+		if (movable) {
+			run.end = b;
+			code = code || perms[2] == 'x';
+		} else {
+			run = (struct span){0};
+		}
+		line = eol ? eol + 1 : NULL;
+	}
+	free(maps);
+	return n;
+}
+
+static bool thp_enabled(void)
+{
+	char *s = NULL;
+	if (read_full_file("/sys/kernel/mm/transparent_hugepage/enabled", 4096, &s, NULL) < 0)
+		return false;
+	bool on = strstr(s, "[always]") || strstr(s, "[madvise]");
+	free(s);
+	return on;
+}
+
+/* The zygote's mapping that starts at sp->start: 1 anonymous, read and
+ * execute, exactly sp, all of it in huge pages; 0 anything else; -1 where
+ * its smaps cannot be read (nobody's, from a non-root test). */
+static int zygote_span_is_huge(pid_t z, const struct span *sp)
+{
+	char path[64], *smaps = NULL;
+	size_t len;
+	int found = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/smaps", (int)z);
+	if (read_full_file(path, 8u << 20, &smaps, &len) < 0 || len == 0) {
+		free(smaps);
+		return -1;
+	}
+	char *at = NULL;
+	for (char *line = smaps; line && *line;
+	     line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
+		unsigned long a, b, off, inode;
+		char perms[5], dev[16];
+		if (sscanf(line, "%lx-%lx %4s %lx %15s %lu", &a, &b, perms, &off, dev, &inode) ==
+			    6 &&
+		    a == sp->start) {
+			if (b == sp->end && streq(perms, "r-xp") && inode == 0)
+				at = line;
+			break;
+		}
+	}
+	unsigned long kb;
+	char *field = at ? strstr(at, "AnonHugePages:") : NULL;
+	if (field && sscanf(field, "AnonHugePages: %lu kB", &kb) == 1)
+		found = kb * 1024 == sp->end - sp->start;
+	free(smaps);
+	return found;
+}
+
+/* The zygote's bytes at sp against ours, read through /proc/PID/mem: -1
+ * where we may not (the zygote is non-dumpable: root only). */
+static int zygote_span_same_bytes(pid_t z, const struct span *sp)
+{
+	char path[64];
+	size_t len = sp->end - sp->start;
+	int same = -1;
+
+	snprintf(path, sizeof(path), "/proc/%d/mem", (int)z);
+	int theirs = open(path, O_RDONLY | O_CLOEXEC);
+	int ours = open("/proc/self/mem", O_RDONLY | O_CLOEXEC);
+	char *a = malloc(len), *b = malloc(len);
+	assert_true(ours >= 0 && a && b);
+	if (theirs >= 0 && pread(theirs, a, len, (off_t)sp->start) == (ssize_t)len) {
+		assert_int_equal(pread(ours, b, len, (off_t)sp->start), (ssize_t)len);
+		same = memcmp(a, b, len) == 0;
+	}
+	if (theirs >= 0)
+		close(theirs);
+	close(ours);
+	free(a);
+	free(b);
+	return same;
+}
+
+/* After ZYGOTE_HUGE_AFTER children the zygote has its code, and the read-only
+ * data in the same 2 MiB blocks, in huge pages where the kernel gives them:
+ * anonymous, read and execute, byte for byte the binary's, and the children
+ * it makes from them run and keep their address space limit. Where huge
+ * pages are off, nothing moved. */
+static void test_zygote_image_in_huge_pages(void **state)
+{
+	(void)state;
+	if (zygote_off())
+		skip();
+	struct span spans[16];
+	size_t n = expected_spans(spans, ARRAY_SIZE(spans));
+	bool thp = thp_enabled();
+
+	assert_int_equal(child_zygote_start(), 0);
+	pid_t z = child_zygote_pid();
+	/* the move comes after the ZYGOTE_HUGE_AFTER-th child, and before the
+	 * next is answered */
+	for (int i = 0; i < ZYGOTE_HUGE_AFTER + 2; i++) {
+		struct outcome o = run(child_hello, NULL);
+		assert_int_equal(o.r, 0);
+		assert_string_equal(o.result, "hello from the sandbox");
+	}
+	assert_int_equal(child_zygote_pid(), z);
+	print_message("huge pages %s, %zu span(s) of the image in whole 2 MiB blocks\n",
+		      thp ? "on" : "off", n);
+	for (size_t i = 0; i < n; i++) {
+		int huge = zygote_span_is_huge(z, &spans[i]);
+		if (huge < 0)
+			break; /* not ours to read */
+		assert_int_equal(huge, thp ? 1 : 0);
+		assert_int_not_equal(zygote_span_same_bytes(z, &spans[i]), 0);
+	}
+#if !defined(__SANITIZE_ADDRESS__)
+	expect_address_space_limit(sizeof(size_t));
+#endif
+	assert_int_equal(child_zygote_pid(), z);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -349,6 +506,7 @@ int main(void)
 		cmocka_unit_test(test_zygote_children),
 		cmocka_unit_test(test_zygote_address_space_limit),
 		cmocka_unit_test(test_zygote_relro_is_a_private_copy),
+		cmocka_unit_test(test_zygote_image_in_huge_pages),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
