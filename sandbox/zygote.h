@@ -41,10 +41,12 @@
 #define ZYGOTE_MAX_FDS	  16	      /* reply pipe, inputs, outputs */
 #define ZYGOTE_FILTER_MAX 1024	      /* BPF instructions */
 /* Children a zygote makes before it moves its image to huge pages
- * (sandbox/zygote-maps.h): the move costs a few hundred microseconds and
- * saves ~20 a child, so a zygote that makes a handful (one modprobe) never
- * pays for it and one that makes thousands (verify, depmod) soon does. */
-#define ZYGOTE_HUGE_AFTER 16
+ * (sandbox/zygote-maps.h): the move costs ~2 ms (6 MiB copied, the code
+ * faulted in to be read, three huge pages cleared; more when the kernel
+ * must compact memory for them) and saves ~20 us a child, so a zygote that
+ * makes a handful (one modprobe) never pays for it, and one that makes
+ * thousands (verify) soon gets it back. */
+#define ZYGOTE_HUGE_AFTER 64
 
 struct zygote_request {
 	uint32_t magic;
