@@ -105,7 +105,6 @@ static int one_child_compiles(const struct sandbox_params *p)
 	close(pfd[1]);
 	fcntl(pfd[0], F_SETFL, O_NONBLOCK);
 	c.reply_fd = pfd[0];
-	c.pidfd = (int)syscall(SYS_pidfd_open, c.pid, 0);
 	r = child_finish(&c, &rep, &err);
 	if (r < 0)
 		fprintf(stderr, "bench-spawn: %s\n", strbuf_str(&err));
@@ -138,7 +137,6 @@ static int one_exec(const char *self)
 	}
 	fcntl(pfd[0], F_SETFL, O_NONBLOCK);
 	c.reply_fd = pfd[0];
-	c.pidfd = (int)syscall(SYS_pidfd_open, c.pid, 0);
 	c.deadline_ns = now_ns() + 10000ull * 1000000ull;
 	r = child_finish(&c, &rep, &err);
 	if (r < 0)

@@ -528,8 +528,8 @@ int inspect_pool_run(const char *const *paths, size_t n, unsigned int workers,
 			continue;
 		/* end of input: the worker exits 0; a worker that does not is killed */
 		close_fd(&w->job_fd);
-		struct pollfd pfd = {w->c.pidfd, POLLIN, 0};
-		bool ended = w->c.pidfd >= 0 && poll(&pfd, 1, 1000) > 0;
+		struct pollfd pfd = {child_pidfd(&w->c), POLLIN, 0};
+		bool ended = pfd.fd >= 0 && poll(&pfd, 1, 1000) > 0;
 		worker_stop(p, w, !ended, NULL);
 	}
 	sigaction(SIGPIPE, &old, NULL);

@@ -434,7 +434,6 @@ int child_start(const struct sandbox_params *p, sandbox_fn fn, void *arg, unsign
 		if (r == 0) {
 			close(pfd[1]);
 			c->reply_fd = pfd[0];
-			c->pidfd = (int)syscall(SYS_pidfd_open, c->pid, 0);
 			return 0;
 		}
 		/* A request the zygote took but did not answer may have made a
@@ -462,29 +461,45 @@ int child_start(const struct sandbox_params *p, sandbox_fn fn, void *arg, unsign
 	close(pfd[1]);
 	c->pid = pid;
 	c->reply_fd = pfd[0];
-	c->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
 	return 0;
 }
-/* Read into dst until `want` bytes arrived, EOF, or the deadline. */
+
+/* Opened when first needed: most children have exited by the time their
+ * reply's EOF is read, and are reaped without one (a pidfd_open and a close
+ * a file saved). The pid cannot be reused meanwhile: it is our child, and
+ * unreaped. */
+int child_pidfd(struct child_proc *c)
+{
+	if (c->pidfd < 0 && c->pid > 0 && !c->pidfd_tried) {
+		c->pidfd = (int)syscall(SYS_pidfd_open, c->pid, 0);
+		c->pidfd_tried = true;
+	}
+	return c->pidfd;
+}
+/* Read into dst until `want` bytes arrived, EOF, or the deadline. The
+ * descriptor is non-blocking: a read comes first and poll() only when it
+ * finds nothing, so what has arrived (the body after its header, the EOF
+ * after the body: one write and one exit) costs no poll. */
 static enum read_outcome read_upto(struct child_proc *c, uint8_t *dst, size_t want, size_t *got)
 {
 	while (*got < want) {
+		ssize_t k = read(c->reply_fd, dst + *got, want - *got);
+		if (k > 0) {
+			*got += (size_t)k;
+			continue;
+		}
+		if (k == 0)
+			return READ_SHORT;
+		if (errno == EINTR)
+			continue;
+		if (errno != EAGAIN)
+			return READ_ERROR;
 		struct pollfd pfd = {.fd = c->reply_fd, .events = POLLIN};
 		int n = poll(&pfd, 1, ms_left(c));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
+		if (n < 0 && errno != EINTR)
 			return READ_ERROR;
 		if (n == 0)
 			return READ_TIMEOUT;
-		ssize_t k = read(c->reply_fd, dst + *got, want - *got);
-		if (k < 0 && (errno == EINTR || errno == EAGAIN))
-			continue;
-		if (k < 0)
-			return READ_ERROR;
-		if (k == 0)
-			return READ_SHORT;
-		*got += (size_t)k;
 	}
 	return READ_COMPLETE;
 }
@@ -555,7 +570,7 @@ static int reap(struct child_proc *c, int *status, bool *timed_out)
 		int left = ms_left(c);
 		if (left == 0)
 			break;
-		if (c->pidfd >= 0) {
+		if (child_pidfd(c) >= 0) {
 			struct pollfd pfd = {.fd = c->pidfd, .events = POLLIN};
 			(void)poll(&pfd, 1, left);
 		} else {

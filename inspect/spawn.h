@@ -32,7 +32,8 @@ void child_reply_release(struct child_reply *r);
 /* A started child, for callers that keep several running (depmod's pool). */
 struct child_proc {
 	pid_t pid;
-	int pidfd;    /* -1 where pidfd_open is missing */
+	int pidfd; /* child_pidfd(): -1 until needed, or where pidfd_open is missing */
+	bool pidfd_tried;
 	int reply_fd; /* read end of the reply pipe, non-blocking */
 	unsigned int timeout_ms;
 	uint64_t deadline_ns; /* CLOCK_MONOTONIC */
@@ -55,6 +56,10 @@ pid_t child_zygote_pid(void);
  * zygote when p->arg_len allows, else forked here. The deadline starts now. 0 or -errno (nothing to clean up then). */
 int child_start(const struct sandbox_params *p, sandbox_fn fn, void *arg, unsigned int timeout_ms,
 		struct child_proc *c);
+
+/* A pidfd of c's child, opened on first use and closed with c; -1 where
+ * the kernel has none (before Linux 5.3). */
+int child_pidfd(struct child_proc *c);
 
 /* Read the reply, reap the child, validate. Always reaps and closes c. */
 int child_finish(struct child_proc *c, struct child_reply *out, struct strbuf *err);
