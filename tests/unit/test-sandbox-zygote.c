@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -399,39 +400,44 @@ static bool thp_enabled(void)
 	return on;
 }
 
-/* The zygote's mapping that starts at sp->start: 1 anonymous, read and
- * execute, exactly sp, all of it in huge pages; 0 anything else; -1 where
- * its smaps cannot be read (nobody's, from a non-root test). */
-static int zygote_span_is_huge(pid_t z, const struct span *sp)
+enum span_state {
+	SPAN_UNREADABLE = -1, /* nobody's smaps, from a non-root test */
+	SPAN_ORIGINAL,	      /* still the file mappings it was */
+	SPAN_HUGE,	      /* one anonymous mapping, read and execute, exactly sp, all huge */
+	SPAN_OTHER,	      /* moved, but not like that */
+};
+
+/* What the zygote has at sp. */
+static enum span_state zygote_span_state(pid_t z, const struct span *sp)
 {
 	char path[64], *smaps = NULL;
 	size_t len;
-	int found = 0;
+	enum span_state state = SPAN_OTHER;
 
 	snprintf(path, sizeof(path), "/proc/%d/smaps", (int)z);
 	if (read_full_file(path, 8u << 20, &smaps, &len) < 0 || len == 0) {
 		free(smaps);
-		return -1;
+		return SPAN_UNREADABLE;
 	}
-	char *at = NULL;
 	for (char *line = smaps; line && *line;
 	     line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
-		unsigned long a, b, off, inode;
+		unsigned long a, b, off, inode, kb;
 		char perms[5], dev[16];
-		if (sscanf(line, "%lx-%lx %4s %lx %15s %lu", &a, &b, perms, &off, dev, &inode) ==
-			    6 &&
-		    a == sp->start) {
-			if (b == sp->end && streq(perms, "r-xp") && inode == 0)
-				at = line;
-			break;
-		}
+		if (sscanf(line, "%lx-%lx %4s %lx %15s %lu", &a, &b, perms, &off, dev, &inode) !=
+			    6 ||
+		    sp->start < a || sp->start >= b)
+			continue;
+		char *field = strstr(line, "AnonHugePages:");
+		if (inode != 0)
+			state = SPAN_ORIGINAL;
+		else if (a == sp->start && b == sp->end && streq(perms, "r-xp") && field &&
+			 sscanf(field, "AnonHugePages: %lu kB", &kb) == 1 &&
+			 kb * 1024 == sp->end - sp->start)
+			state = SPAN_HUGE;
+		break;
 	}
-	unsigned long kb;
-	char *field = at ? strstr(at, "AnonHugePages:") : NULL;
-	if (field && sscanf(field, "AnonHugePages: %lu kB", &kb) == 1)
-		found = kb * 1024 == sp->end - sp->start;
 	free(smaps);
-	return found;
+	return state;
 }
 
 /* The zygote's bytes at sp against ours, read through /proc/PID/mem: -1
@@ -486,16 +492,90 @@ static void test_zygote_image_in_huge_pages(void **state)
 	print_message("huge pages %s, %zu span(s) of the image in whole 2 MiB blocks\n",
 		      thp ? "on" : "off", n);
 	for (size_t i = 0; i < n; i++) {
-		int huge = zygote_span_is_huge(z, &spans[i]);
-		if (huge < 0)
+		enum span_state st = zygote_span_state(z, &spans[i]);
+		if (st == SPAN_UNREADABLE)
 			break; /* not ours to read */
-		assert_int_equal(huge, thp ? 1 : 0);
+		assert_int_equal(st, thp ? SPAN_HUGE : SPAN_ORIGINAL);
 		assert_int_not_equal(zygote_span_same_bytes(z, &spans[i]), 0);
 	}
 #if !defined(__SANITIZE_ADDRESS__)
 	expect_address_space_limit(sizeof(size_t));
 #endif
 	assert_int_equal(child_zygote_pid(), z);
+}
+
+#ifndef PR_SET_MDWE
+#define PR_SET_MDWE		 65 /* Linux 6.3 */
+#define PR_MDWE_REFUSE_EXEC_GAIN 1
+#endif
+
+enum refusal { REFUSE_THP, REFUSE_EXEC_GAIN };
+
+/* In a process of its own, which passes the setting on to its zygote: no
+ * huge pages for it (PR_SET_THP_DISABLE), or no mapping turned executable
+ * (PR_SET_MDWE, what systemd's MemoryDenyWriteExecute= asks of the kernel
+ * where it can). 0: every child made, by one zygote, whose image stayed
+ * the file mappings it was; 77: the setting is not there; else the step
+ * that failed. No cmocka assertion here: it would return into the test
+ * runner in the forked copy. */
+static int image_stays(enum refusal how)
+{
+	struct span spans[16];
+	size_t n = expected_spans(spans, ARRAY_SIZE(spans));
+
+	if (how == REFUSE_THP && prctl(PR_SET_THP_DISABLE, 1, 0, 0, 0) < 0)
+		return 77;
+	if (how == REFUSE_EXEC_GAIN && prctl(PR_SET_MDWE, PR_MDWE_REFUSE_EXEC_GAIN, 0, 0, 0) < 0)
+		return 77;
+	if (child_zygote_start() < 0)
+		return 2;
+	pid_t z = child_zygote_pid();
+	for (int i = 0; i < ZYGOTE_HUGE_AFTER + 2; i++) {
+		struct sandbox_params p = {.role = SANDBOX_ROLE_PARSE, .cpu_seconds = 10};
+		struct child_reply rep;
+		struct strbuf err = STRBUF_INIT;
+		int r = child_run_and_read(&p, child_hello, NULL, 10000, &rep, &err);
+		child_reply_release(&rep);
+		strbuf_release(&err);
+		if (r < 0)
+			return 3;
+	}
+	if (child_zygote_pid() != z)
+		return 4;
+	for (size_t i = 0; i < n; i++) {
+		enum span_state st = zygote_span_state(z, &spans[i]);
+		if (st != SPAN_ORIGINAL && st != SPAN_UNREADABLE)
+			return 5;
+	}
+	child_zygote_stop();
+	return 0;
+}
+
+/* Where the move cannot be made, the zygote keeps its image as it was and
+ * goes on making children: no huge pages to be had, or no executable
+ * anonymous memory allowed. */
+static void test_zygote_image_stays_when_refused(void **state)
+{
+	(void)state;
+	if (zygote_off())
+		skip();
+	const enum refusal hows[] = {REFUSE_THP, REFUSE_EXEC_GAIN};
+	for (size_t i = 0; i < ARRAY_SIZE(hows); i++) {
+		int status;
+		fflush(NULL);
+		pid_t pid = fork();
+		assert_true(pid >= 0);
+		if (pid == 0)
+			_exit(image_stays(hows[i]));
+		assert_int_equal(waitpid(pid, &status, 0), pid);
+		assert_true(WIFEXITED(status));
+		if (WEXITSTATUS(status) == 77) {
+			print_message("%s: not on this kernel\n",
+				      hows[i] == REFUSE_THP ? "PR_SET_THP_DISABLE" : "PR_SET_MDWE");
+			continue;
+		}
+		assert_int_equal(WEXITSTATUS(status), 0);
+	}
 }
 
 int main(void)
@@ -507,6 +587,7 @@ int main(void)
 		cmocka_unit_test(test_zygote_address_space_limit),
 		cmocka_unit_test(test_zygote_relro_is_a_private_copy),
 		cmocka_unit_test(test_zygote_image_in_huge_pages),
+		cmocka_unit_test(test_zygote_image_stays_when_refused),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
