@@ -158,14 +158,17 @@ void zygote_relro_to_sealed_files(void)
 	mappings_free(&ms);
 }
 
-/* Whether the kernel would give an madvise()d mapping huge pages at all:
- * "always" or "madvise" chosen; no such file, no THP support. */
+/* Whether the kernel would give an madvise()d mapping of ours huge pages
+ * at all: "always" or "madvise" chosen (no such file, no THP support), and
+ * not refused to this process (PR_SET_THP_DISABLE, inherited). */
 static bool thp_possible(void)
 {
 	char buf[128];
-	int fd = open("/sys/kernel/mm/transparent_hugepage/enabled", O_RDONLY | O_CLOEXEC);
 	ssize_t n;
 
+	if (prctl(PR_GET_THP_DISABLE, 0, 0, 0, 0) != 0)
+		return false;
+	int fd = open("/sys/kernel/mm/transparent_hugepage/enabled", O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return false;
 	do
