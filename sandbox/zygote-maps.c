@@ -232,8 +232,11 @@ static bool all_huge(uintptr_t at, size_t len)
  * copy is made aside, made read and execute, then moved over the original
  * by one mremap(): this very code runs from the range being replaced, and
  * finds the same instructions at the same addresses when the call returns.
- * Any failure before the move leaves the original; mremap() unmaps the
- * target only once it can move the copy. */
+ * Any failure before the move leaves the original. mremap() checks what it
+ * can (the map count) before it unmaps the target; should it still fail
+ * after that (out of kernel memory), the range is gone and the zygote dies
+ * on its next instruction, which costs speed, not answers: the parent then
+ * forks every child itself (sandbox/zygote.h). */
 static bool move_to_huge_pages(uintptr_t at, size_t len)
 {
 	size_t span = len + HUGE_BYTES; /* room to align the copy */
