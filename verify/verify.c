@@ -22,7 +22,8 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/mman.h>
+#include <stdlib.h>
+#include <unistd.h>
 
 #include <openssl/bn.h>
 #include <openssl/ec.h>
@@ -48,11 +49,6 @@ struct trailer {
 	bool present;
 	uint8_t info[INFO_LEN];
 	uint64_t content_len;
-};
-
-struct mapping {
-	void *p;
-	size_t len;
 };
 
 static const struct {
@@ -90,20 +86,22 @@ static int verdict(struct verify_result *out, enum verify_state s, const char *f
 	return 0;
 }
 
-/* The kernel's module_sig_check + mod_check_sig, on our own reading. NULL if
- * the trailer is acceptable or absent (t->present says which). */
-static const char *trailer_read(const uint8_t *buf, uint64_t size, struct trailer *t)
+/* The kernel's module_sig_check + mod_check_sig, on our own reading: tail
+ * holds the last MIN(size, TRAILER_LEN) bytes. NULL if the trailer is
+ * acceptable or absent (t->present says which). */
+static const char *trailer_read(const uint8_t *tail, uint64_t size, struct trailer *t)
 {
+	size_t tail_len = size < TRAILER_LEN ? (size_t)size : TRAILER_LEN;
 	uint32_t sig_len;
 	uint64_t avail;
 
 	*t = (struct trailer){0};
-	if (size < MAGIC_LEN || memcmp(buf + size - MAGIC_LEN, sig_magic, MAGIC_LEN) != 0)
+	if (size < MAGIC_LEN || memcmp(tail + tail_len - MAGIC_LEN, sig_magic, MAGIC_LEN) != 0)
 		return NULL;
 	t->present = true;
 	if (size <= TRAILER_LEN)
 		return "signature trailer truncated";
-	memcpy(t->info, buf + size - TRAILER_LEN, INFO_LEN);
+	memcpy(t->info, tail, INFO_LEN);
 	sig_len = (uint32_t)t->info[8] << 24 | (uint32_t)t->info[9] << 16 |
 		  (uint32_t)t->info[10] << 8 | t->info[11];
 	avail = size - TRAILER_LEN;
@@ -186,27 +184,20 @@ static const char *facts_rules(const struct sig_facts *sig, unsigned int flags)
 	return NULL;
 }
 
-static void mapping_release(struct mapping *m)
+/* len bytes of the sealed memfd at off. 0, or -errno (-EIO: it ended
+ * early, which a sealed memfd of the size we were given cannot). */
+static int read_at(int fd, uint64_t off, uint8_t *dst, size_t len)
 {
-	if (m->p && m->p != MAP_FAILED)
-		munmap(m->p, m->len);
-}
-
-static int map_bytes(int fd, uint64_t size, struct mapping *m, const uint8_t **buf)
-{
-	static const uint8_t empty[1];
-
-	*buf = empty;
-	if (size == 0)
-		return 0;
-	if (size > SIZE_MAX)
-		return -EFBIG;
-	/* populate: one pass over the shmem pages instead of a fault per page */
-	m->p = mmap(NULL, (size_t)size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
-	if (m->p == MAP_FAILED)
-		return -errno;
-	m->len = (size_t)size;
-	*buf = m->p;
+	while (len > 0) {
+		ssize_t n = pread(fd, dst, len, (off_t)off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return n < 0 ? -errno : -EIO;
+		dst += n;
+		off += (uint64_t)n;
+		len -= (size_t)n;
+	}
 	return 0;
 }
 
@@ -326,49 +317,53 @@ static void digest_release(struct digest *d)
 	d->evp = NULL;
 }
 
-/* Blocks of the one pass that feeds two digests: small enough to be in the
- * cache for the second context, large enough that calls cost nothing. */
-#define DIGEST_BLOCK (256u * 1024)
+/* The sealed bytes are read in blocks this size into one buffer, where both
+ * digests find them in the cache. Cheaper than mapping the memfd (populated)
+ * and unmapping it: the 6.1 tree's hash phase 67.5 -> 55 us a file in one
+ * process, verify-all 794-797 -> 781-782 ms (interleaved runs). */
+#define DIGEST_BLOCK (64u * 1024)
 
-/* The signed prefix into both contexts, in one pass over the bytes. */
-static bool update_both(struct digest *a, struct digest *b, const uint8_t *buf, uint64_t len)
+/* sha256 of all size bytes of fd and, if md_nid, that digest of [0,
+ * content_len), in one pass over the bytes. When md_nid is sha256 the
+ * prefix is hashed once and the context copied at its end before the rest
+ * goes on; otherwise each block of the prefix feeds both contexts. */
+static int digest_fd(int fd, uint64_t size, uint64_t content_len, int md_nid, uint8_t sha256[32],
+		     uint8_t *dig, unsigned int *dig_len)
 {
-	while (len > 0) {
-		size_t n = len < DIGEST_BLOCK ? (size_t)len : DIGEST_BLOCK;
-		if (!digest_update(a, buf, n) || !digest_update(b, buf, n))
-			return false;
-		buf += n;
-		len -= n;
-	}
-	return true;
-}
-
-/* sha256 of everything and, if md_nid, that digest of [0, content_len): the
- * sealed bytes are read once. When it is sha256 the prefix is hashed once
- * and the context copied before the trailer goes on; otherwise each block
- * of the prefix feeds both contexts while it is in the cache. */
-static int digest_bytes(const uint8_t *buf, uint64_t size, uint64_t content_len, int md_nid,
-			uint8_t sha256[32], uint8_t *dig, unsigned int *dig_len)
-{
-	struct digest all, part = {0};
+	struct digest all = {0}, part = {0};
+	uint8_t *buf = malloc(DIGEST_BLOCK);
 	unsigned int n = 0;
-	bool ok = digest_init(&all, NID_sha256);
+	int r = 0;
+	bool ok = buf && digest_init(&all, NID_sha256);
 
-	if (ok && md_nid == NID_sha256) {
-		ok = digest_update(&all, buf, (size_t)content_len);
-		part = all;
-	} else if (ok && md_nid) {
-		ok = digest_init(&part, md_nid) && update_both(&all, &part, buf, content_len);
+	if (ok && md_nid && md_nid != NID_sha256)
+		ok = digest_init(&part, md_nid);
+	for (uint64_t off = 0; ok && r == 0 && off < size;) {
+		size_t len = (size_t)MIN((uint64_t)DIGEST_BLOCK, size - off);
+		/* the prefix's bytes in this block */
+		size_t pre = md_nid && off < content_len
+				     ? (size_t)MIN((uint64_t)len, content_len - off)
+				     : 0;
+		r = read_at(fd, off, buf, len);
+		if (r < 0)
+			break;
+		ok = digest_update(&all, buf, pre);
+		if (ok && pre && md_nid != NID_sha256)
+			ok = digest_update(&part, buf, pre);
+		if (ok && pre && off + pre == content_len) {
+			if (md_nid == NID_sha256)
+				part = all;
+			ok = digest_final(&part, dig, dig_len);
+		}
+		ok = ok && digest_update(&all, buf + pre, len - pre);
+		off += len;
 	}
-	if (md_nid) {
-		ok = ok && digest_final(&part, dig, dig_len);
-		buf += content_len;
-		size -= content_len;
-	}
-	ok = ok && digest_update(&all, buf, (size_t)size) && digest_final(&all, sha256, &n) &&
-	     n == 32;
+	ok = ok && r == 0 && digest_final(&all, sha256, &n) && n == 32;
 	digest_release(&part);
 	digest_release(&all);
+	free(buf);
+	if (r < 0)
+		return r;
 	return ok ? 0 : -EIO;
 }
 
@@ -414,8 +409,8 @@ static bool key_matches(const struct trust_cert *c, uint32_t pkey_nid)
 }
 
 /* Everything after the format checks: digest, lookup, signature. */
-static int decide(const struct trust_store *ts, const uint8_t *buf, uint64_t size,
-		  const struct sig_facts *sig, struct verify_result *out)
+static int decide(const struct trust_store *ts, int fd, uint64_t size, const struct sig_facts *sig,
+		  struct verify_result *out)
 {
 	int md_nid = (int)sig->digest_nid;
 	uint8_t dig[EVP_MAX_MD_SIZE];
@@ -425,7 +420,7 @@ static int decide(const struct trust_store *ts, const uint8_t *buf, uint64_t siz
 	if (!digest_available(md_nid))
 		return verdict(out, VERIFY_MALFORMED, "digest algorithm not available");
 	out->digest_nid = md_nid;
-	r = digest_bytes(buf, size, out->content_len, md_nid, out->sha256, dig, &dig_len);
+	r = digest_fd(fd, size, out->content_len, md_nid, out->sha256, dig, &dig_len);
 	if (r < 0)
 		return r;
 	out->cert = find_cert(ts, sig);
@@ -446,17 +441,17 @@ static int decide(const struct trust_store *ts, const uint8_t *buf, uint64_t siz
 int verify_module(const struct trust_store *ts, int fd, uint64_t size, const struct sig_facts *sig,
 		  unsigned int flags, struct verify_result *out)
 {
-	struct mapping m = {0};
+	uint8_t tail[TRAILER_LEN];
 	struct trailer t;
-	const uint8_t *buf;
 	const char *why;
 	int r;
 
 	*out = (struct verify_result){.state = VERIFY_MALFORMED};
-	r = map_bytes(fd, size, &m, &buf);
+	r = read_at(fd, size - MIN(size, (uint64_t)TRAILER_LEN), tail,
+		    (size_t)MIN(size, (uint64_t)TRAILER_LEN));
 	if (r < 0)
 		return r;
-	why = trailer_read(buf, size, &t);
+	why = trailer_read(tail, size, &t);
 	if (!why && t.present)
 		why = child_agrees(&t, sig);
 	if (!why && t.present && sig->state == WIRE_SIG_MALFORMED)
@@ -471,12 +466,11 @@ int verify_module(const struct trust_store *ts, int fd, uint64_t size, const str
 		r = verdict(out, VERIFY_MALFORMED, "%s", why);
 	else {
 		out->content_len = t.content_len;
-		r = decide(ts, buf, size, sig, out);
+		r = decide(ts, fd, size, sig, out);
 	}
 	if (r == 0 && out->state != VERIFY_VALID && out->state != VERIFY_INVALID &&
 	    out->state != VERIFY_UNTRUSTED)
-		r = digest_bytes(buf, size, 0, 0, out->sha256, NULL, NULL);
-	mapping_release(&m);
+		r = digest_fd(fd, size, 0, 0, out->sha256, NULL, NULL);
 	ERR_clear_error();
 	return r;
 }

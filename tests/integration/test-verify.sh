@@ -85,17 +85,26 @@ for spec in rsa2048:sha256 rsa2048:sha512 rsa4096:sha384 rsa4096:sha3-256 p256:s
 done
 G=$M/rsa2048-sha256.is
 GE=$M/p384-sha384.kid
-# content of several of the verifier's 256 KiB blocks, for the digests that
-# are not sha256 (each block feeds the sha256 of the file and the signature's
-# digest in one pass): valid, and invalid with a byte changed in a late block
+# content of many of the verifier's 64 KiB blocks (each block read feeds the
+# sha256 of the file and the signature's digest): valid, and invalid with a
+# byte changed in a late block; and content that ends exactly where a block
+# does, so the signature's digest ends with one block and the file's goes on
 { cat "$TMP/m.o"; head -c 700000 /dev/urandom; } >"$TMP/big.o"
+mo=$(stat -c %s "$TMP/m.o")
+{ cat "$TMP/m.o"; head -c $((4 * 65536 - mo)) /dev/urandom; } >"$TMP/edge.o"
 for md in sha384 sha3-256 sha256; do
 	sign "$M/big-$md.p7" rsa2048 "$md" -noattr -nocerts -in "$TMP/big.o"
 	assemble "$M/big-$md.ko" "$TMP/big.o" "$M/big-$md.p7"
-	add "rsa2048 $md, content of 3 blocks" valid "$M/big-$md.ko"
+	add "rsa2048 $md, content of 11 blocks" valid "$M/big-$md.ko"
 	cp "$M/big-$md.ko" "$M/big-$md-late.ko"
 	flip "$M/big-$md-late.ko" 600000
-	add "rsa2048 $md, a byte of the third block changed" invalid "$M/big-$md-late.ko"
+	add "rsa2048 $md, a byte of the tenth block changed" invalid "$M/big-$md-late.ko"
+	sign "$M/edge-$md.p7" rsa2048 "$md" -noattr -nocerts -in "$TMP/edge.o"
+	assemble "$M/edge-$md.ko" "$TMP/edge.o" "$M/edge-$md.p7"
+	add "rsa2048 $md, content of exactly 4 blocks" valid "$M/edge-$md.ko"
+	cp "$M/edge-$md.ko" "$M/edge-$md-last.ko"
+	flip "$M/edge-$md-last.ko" $((4 * 65536 - 1))
+	add "rsa2048 $md, the last byte of the content changed" invalid "$M/edge-$md-last.ko"
 done
 
 # untrusted: well formed, the signer is not in the store
@@ -190,9 +199,15 @@ for i in "${!NAMES[@]}"; do
 	fi
 done
 
-# parent-established facts: sha256 of the decompressed bytes, the certificate's name
+# parent-established facts: sha256 of the (decompressed) bytes of every case,
+# whatever its verdict, whatever its size; the certificate's name
+bad=""
+for i in "${!NAMES[@]}"; do
+	[ "$(sha256sum <"${PLAIN[$i]}" | cut -d' ' -f1)" == "$(field sha256 $((i + 1)))" ] ||
+		bad="$bad ${NAMES[$i]};"
+done
+expect_eq "sha256 of every case is of its (decompressed) bytes" "" "$bad"
 i=$((${#NAMES[@]} - 4)) # "xz, valid inside"
-expect_eq "sha256 is of the decompressed module" "$(sha256sum <"${PLAIN[$i]}" | cut -d' ' -f1)" "$(field sha256 $((i + 1)))"
 expect_eq "the certificate is named by its file" "rsa2048.pem" "$(field cert $((i + 1)))"
 expect_eq "digest shown" "sha256" "$(field digest $((i + 1)))"
 
