@@ -40,11 +40,15 @@
 #define MAPPINGS_MAX	512	    /* far more than a static (12) or dynamic (~60) zygote has */
 #define RELRO_MAX_BYTES (64u << 20) /* a mapping beyond this is no RELRO */
 #define HUGE_BYTES	(2u << 20) /* a PMD's worth on every 4 KiB-page architecture we build for */
+#define IMAGE_MAX_BYTES (64u << 20) /* a binary's or library's code and constants, at most */
+#define RELRO_NAME	"modgate-relro"
 
 struct mapping {
 	uintptr_t start, end;
 	char perms[5];
+	char dev[16]; /* major:minor, as maps prints it */
 	unsigned long inode;
+	bool relro_copy; /* one of ours (zygote_relro_to_sealed_files) */
 	unsigned long anon_kb, anon_huge_kb;
 };
 
@@ -79,13 +83,16 @@ static bool mappings_read(struct mappings *out, bool counts)
 			*next++ = '\0';
 		unsigned long a, b, off, inode, kb;
 		char perms[5], dev[16];
-		if (sscanf(line, "%lx-%lx %4s %lx %15s %lu", &a, &b, perms, &off, dev, &inode) ==
-		    6) {
+		int end = 0;
+		if (sscanf(line, "%lx-%lx %4s %lx %15s %lu%n", &a, &b, perms, &off, dev, &inode,
+			   &end) == 6) {
 			if (out->n == MAPPINGS_MAX)
 				break; /* the rest stays as it is */
 			cur = &out->m[out->n++];
 			*cur = (struct mapping){.start = a, .end = b, .inode = inode};
 			memcpy(cur->perms, perms, sizeof(perms));
+			memcpy(cur->dev, dev, sizeof(dev));
+			cur->relro_copy = strstr(line + end, "/memfd:" RELRO_NAME " ") != NULL;
 		} else if (cur && sscanf(line, "Anonymous: %lu kB", &kb) == 1) {
 			cur->anon_kb = kb;
 		} else if (cur && sscanf(line, "AnonHugePages: %lu kB", &kb) == 1) {
@@ -141,7 +148,7 @@ void zygote_relro_to_sealed_files(void)
 		if (!streq(m->perms, "r--p") || m->inode == 0 || m->anon_kb == 0 ||
 		    len > RELRO_MAX_BYTES)
 			continue;
-		int fd = memfd_create("modgate-relro", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+		int fd = memfd_create(RELRO_NAME, MFD_CLOEXEC | MFD_ALLOW_SEALING);
 		if (fd < 0)
 			break;
 		if (copy_to_file(fd, m->start, len) < 0 ||
@@ -263,11 +270,24 @@ static bool move_to_huge_pages(uintptr_t at, size_t len)
 	return ok;
 }
 
-/* Each run of adjacent movable mappings that holds code, the whole 2 MiB
- * blocks inside it. The blocks take one protection, read and execute, so
- * the read-only data that shares a block with code becomes executable in
- * the zygote and its children (as it was in every binary before
- * `ld -z separate-code`; SECURITY.md). The parent is never changed. */
+/* Does m continue the image that run (its first mapping of a file) began:
+ * right after prev, movable, and the same file or our RELRO copy of its
+ * part. Another file that happens to lie next to it (a data file a library
+ * mapped, the locale archive) ends the run: it is not code, and may be
+ * large. */
+static bool continues(const struct mapping *run, const struct mapping *prev,
+		      const struct mapping *m)
+{
+	return m->start == prev->end && movable(m) &&
+	       (m->relro_copy || (m->inode == run->inode && streq(m->dev, run->dev)));
+}
+
+/* Each run of adjacent mappings of one file (with its RELRO copies) that
+ * holds code, the whole 2 MiB blocks inside it. The blocks take one
+ * protection, read and execute, so the read-only data that shares a block
+ * with code becomes executable in the zygote and its children (as it was in
+ * every binary before `ld -z separate-code`; SECURITY.md). The parent is
+ * never changed. */
 bool zygote_image_to_huge_pages(void)
 {
 	struct mappings ms;
@@ -276,19 +296,18 @@ bool zygote_image_to_huge_pages(void)
 	if (!thp_possible() || !mappings_read(&ms, false))
 		return false;
 	for (size_t i = 0; i < ms.n;) {
-		size_t j = i;
-		bool code = false;
-		if (!movable(&ms.m[i])) {
+		const struct mapping *run = &ms.m[i];
+		size_t j = i + 1;
+		bool code = run->perms[2] == 'x';
+		if (!movable(run) || run->relro_copy) {
 			i++;
 			continue;
 		}
-		for (;
-		     j < ms.n && movable(&ms.m[j]) && (j == i || ms.m[j].start == ms.m[j - 1].end);
-		     j++)
+		for (; j < ms.n && continues(run, &ms.m[j - 1], &ms.m[j]); j++)
 			code = code || ms.m[j].perms[2] == 'x';
-		uintptr_t lo = (ms.m[i].start + HUGE_BYTES - 1) & ~(uintptr_t)(HUGE_BYTES - 1);
+		uintptr_t lo = (run->start + HUGE_BYTES - 1) & ~(uintptr_t)(HUGE_BYTES - 1);
 		uintptr_t hi = ms.m[j - 1].end & ~(uintptr_t)(HUGE_BYTES - 1);
-		if (code && hi > lo)
+		if (code && hi > lo && hi - lo <= IMAGE_MAX_BYTES)
 			moved = move_to_huge_pages(lo, hi - lo) || moved;
 		i = j;
 	}

@@ -352,30 +352,33 @@ struct span {
 
 /* Where the zygote's image should be in huge pages, from our own maps (the
  * zygote is our fork, its mappings ours): in each stretch of adjacent,
- * private, never writable file mappings that holds code, the whole 2 MiB
- * blocks, as one span. */
+ * private, never writable mappings of one file that holds code, the whole
+ * 2 MiB blocks, as one span. */
 static size_t expected_spans(struct span *out, size_t max)
 {
 	char *maps = NULL;
 	size_t len, n = 0;
 	struct span run = {0};
+	char run_file[64] = "";
 	bool code = false;
 
 	assert_int_equal(read_full_file("/proc/self/maps", 1u << 20, &maps, &len), 0);
 	for (char *line = maps; line;) {
 		char *eol = strchr(line, '\n');
 		unsigned long a = 0, b = 0, off, inode = 0;
-		char perms[5] = "", dev[16];
+		char perms[5] = "", dev[16] = "", file[64];
 		bool movable = *line &&
 			       sscanf(line, "%lx-%lx %4s %lx %15s %lu", &a, &b, perms, &off, dev,
 				      &inode) == 6 &&
 			       perms[0] == 'r' && perms[1] == '-' && perms[3] == 'p' && inode != 0;
-		if (!movable || a != run.end) { /* the stretch so far has ended */
+		snprintf(file, sizeof(file), "%s %lu", dev, inode);
+		if (!movable || a != run.end || !streq(file, run_file)) { /* the stretch ended */
 			unsigned long lo = (run.start + HUGE_BYTES - 1) & ~(HUGE_BYTES - 1);
 			unsigned long hi = run.end & ~(HUGE_BYTES - 1);
 			if (code && hi > lo && n < max)
 				out[n++] = (struct span){lo, hi};
 			run = (struct span){a, a};
+			snprintf(run_file, sizeof(run_file), "%s", file);
 			code = false;
 		}
 		if (movable) {
@@ -470,15 +473,58 @@ static int zygote_span_same_bytes(pid_t z, const struct span *sp)
  * anonymous, read and execute, byte for byte the binary's, and the children
  * it makes from them run and keep their address space limit. Where huge
  * pages are off, nothing moved. */
+/* A read-only data file mapped right below the first span's stretch, the way
+ * a library's data file (the locale archive) can land next to a library:
+ * not code, not to be moved with it. The span, or {0, 0} where that place
+ * is taken. */
+static struct span map_neighbour(const struct span *first)
+{
+	char path[] = "/tmp/modgate-test-neighbour.XXXXXX";
+	size_t len = 4ul << 20;
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	unlink(path);
+	assert_int_equal(ftruncate(fd, (off_t)len), 0);
+	/* the stretch's first mapping starts at or below the span, within 2 MiB */
+	char *maps = NULL;
+	size_t mlen;
+	unsigned long start = 0;
+	assert_int_equal(read_full_file("/proc/self/maps", 1u << 20, &maps, &mlen), 0);
+	for (char *line = maps; line && *line;
+	     line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
+		unsigned long a, b;
+		if (sscanf(line, "%lx-%lx", &a, &b) == 2 && b > first->start - HUGE_BYTES &&
+		    a <= first->start) {
+			start = a;
+			break;
+		}
+	}
+	free(maps);
+	void *p = start > len ? mmap((void *)(start - len), len, PROT_READ,
+				     MAP_PRIVATE | MAP_FIXED_NOREPLACE, fd, 0)
+			      : MAP_FAILED;
+	close(fd);
+	if (p == MAP_FAILED || (unsigned long)p != start - len) {
+		if (p != MAP_FAILED)
+			munmap(p, len);
+		return (struct span){0, 0};
+	}
+	return (struct span){start - len, start};
+}
+
 static void test_zygote_image_in_huge_pages(void **state)
 {
 	(void)state;
 	if (zygote_off())
 		skip();
-	struct span spans[16];
+	struct span spans[16], neighbour = {0, 0};
 	size_t n = expected_spans(spans, ARRAY_SIZE(spans));
 	bool thp = thp_enabled();
 
+	/* a zygote of its own, with the neighbour in place when it forks */
+	child_zygote_stop();
+	if (n > 0)
+		neighbour = map_neighbour(&spans[0]);
 	assert_int_equal(child_zygote_start(), 0);
 	pid_t z = child_zygote_pid();
 	/* the move comes after the ZYGOTE_HUGE_AFTER-th child, and before the
@@ -497,6 +543,12 @@ static void test_zygote_image_in_huge_pages(void **state)
 			break; /* not ours to read */
 		assert_int_equal(st, thp ? SPAN_HUGE : SPAN_ORIGINAL);
 		assert_int_not_equal(zygote_span_same_bytes(z, &spans[i]), 0);
+	}
+	if (neighbour.end) {
+		print_message("a data file mapped right below the first span's file: stays\n");
+		assert_int_not_equal(zygote_span_state(z, &neighbour), SPAN_HUGE);
+		assert_int_not_equal(zygote_span_state(z, &neighbour), SPAN_OTHER);
+		munmap((void *)neighbour.start, neighbour.end - neighbour.start);
 	}
 #if !defined(__SANITIZE_ADDRESS__)
 	expect_address_space_limit(sizeof(size_t));
