@@ -476,6 +476,7 @@ int child_pidfd(struct child_proc *c)
 	}
 	return c->pidfd;
 }
+
 /* Read into dst until `want` bytes arrived, EOF, or the deadline. The
  * descriptor is non-blocking: a read comes first and poll() only when it
  * finds nothing, so what has arrived (the body after its header, the EOF
