@@ -79,28 +79,27 @@ int sysbpf_obj_info(int fd, void *info, uint32_t *len)
 	return 0;
 }
 
-int sysbpf_link_next_id(uint32_t id, uint32_t *next)
+/* The id after id of one kind of object (cmd: BPF_*_GET_NEXT_ID). */
+static int next_id(int cmd, uint32_t id, uint32_t *next)
 {
 	union bpf_attr a;
 	memset(&a, 0, sizeof(a));
 	a.start_id = id;
-	int r = sys_bpf(BPF_LINK_GET_NEXT_ID, &a);
+	int r = sys_bpf(cmd, &a);
 	if (r < 0)
 		return r;
 	*next = a.next_id;
 	return 0;
 }
 
+int sysbpf_link_next_id(uint32_t id, uint32_t *next)
+{
+	return next_id(BPF_LINK_GET_NEXT_ID, id, next);
+}
+
 int sysbpf_prog_next_id(uint32_t id, uint32_t *next)
 {
-	union bpf_attr a;
-	memset(&a, 0, sizeof(a));
-	a.start_id = id;
-	int r = sys_bpf(BPF_PROG_GET_NEXT_ID, &a);
-	if (r < 0)
-		return r;
-	*next = a.next_id;
-	return 0;
+	return next_id(BPF_PROG_GET_NEXT_ID, id, next);
 }
 
 int sysbpf_link_fd_by_id(uint32_t id)
